@@ -1,0 +1,1 @@
+"""Central Asian combatants in Russia's war against Ukraine: dataset, analysis and brief."""

@@ -1,0 +1,509 @@
+"""Load the data package and validate it against its own descriptor (data/datapackage.json).
+
+The descriptor is the only statement of types, required fields, enums and keys; this module
+turns it into pandera checks and adds the rules a Table Schema cannot say (quotes occur in
+their archived source, dates agree with their precision, every record traces to a source).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+DESCRIPTOR = "datapackage.json"
+_SEP = "\x1f"  # separates message and expectation inside a pandera error string
+_PARTIAL_DATE_LENGTH = {"day": 10, "on_or_before": 10, "month": 7, "season": 7, "year": 4}
+_TRUE = ("true", "True", "TRUE", "1")
+_FALSE = ("false", "False", "FALSE", "0")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as possible."""
+
+    file: str
+    row: int  # line number in the file (header = 1); 0 for a file-level problem
+    column: str
+    message: str
+    expected: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row == 0 else f"{self.file}:{self.row}"
+        col = f" column '{self.column}':" if self.column else ""
+        return f"{where}:{col} {self.message} (expected {self.expected})"
+
+
+class DataError(Exception):
+    """The data package is invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the data package")
+
+
+class DataDirError(Exception):
+    """The data directory or its descriptor cannot be used at all."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The validated dataset: one DataFrame per table, plus the archived texts."""
+
+    data_dir: Path
+    version: str
+    tables: dict[str, pd.DataFrame]
+    source_texts: dict[str, str] = field(repr=False)
+    file_hashes: dict[str, str] = field(repr=False)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(df) for name, df in self.tables.items()}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def normalise_whitespace(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def partial_date_start(values: pd.Series) -> pd.Series:
+    """First day of a YYYY / YYYY-MM / YYYY-MM-DD value, as a Timestamp (NaT if invalid)."""
+    text = values.astype("string")
+    padded = text.where(text.str.len() != 4, text + "-01-01")
+    padded = padded.where(padded.str.len() != 7, padded + "-01")
+    return pd.to_datetime(padded, format="%Y-%m-%d", errors="coerce")
+
+
+def partial_date_end(values: pd.Series) -> pd.Series:
+    """Last day of a YYYY / YYYY-MM / YYYY-MM-DD value."""
+    start = partial_date_start(values)
+    text = values.astype("string")
+    end = start.copy()
+    is_year = text.str.len() == 4
+    is_month = text.str.len() == 7
+    end[is_year.fillna(False)] = start[is_year.fillna(False)] + pd.offsets.YearEnd(0)
+    end[is_month.fillna(False)] = start[is_month.fillna(False)] + pd.offsets.MonthEnd(0)
+    return end
+
+
+def _err(message: str, expected: str) -> str:
+    return f"{message}{_SEP}{expected}"
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce")
+
+
+# ----------------------------------------------------------------------------- schema
+
+
+def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
+    """Pandera checks for one Table Schema field (nulls are skipped by pandera)."""
+    checks: list[pa.Check] = []
+    ftype = spec.get("type", "string")
+    cons = spec.get("constraints", {})
+    if ftype == "integer":
+        checks.append(pa.Check(lambda s: s.str.fullmatch(r"[+-]?\d+"), error=_err("not an integer", "an integer")))
+    elif ftype == "number":
+        checks.append(pa.Check(lambda s: _numeric(s).notna(), error=_err("not a number", "a number")))
+    elif ftype == "boolean":
+        allowed = tuple(spec.get("trueValues", _TRUE)) + tuple(spec.get("falseValues", _FALSE))
+        checks.append(pa.Check(lambda s: s.isin(allowed), error=_err("not a boolean", " or ".join(allowed[:1] + allowed[len(_TRUE):len(_TRUE) + 1]))))
+    elif ftype == "date":
+        checks.append(
+            pa.Check(
+                lambda s: s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna(),
+                error=_err("not a valid date", "an existing calendar date YYYY-MM-DD"),
+            )
+        )
+    elif ftype == "list" and "x-itemEnum" in spec:
+        items = frozenset(spec["x-itemEnum"])
+        delim = spec.get("delimiter", ",")
+
+        def list_ok(s: pd.Series, items: frozenset[str] = items, delim: str = delim) -> pd.Series:
+            return s.map(lambda v: all(part.strip() in items for part in str(v).split(delim)))
+
+        checks.append(pa.Check(list_ok, error=_err("list holds a value outside the allowed set", f"items separated by '{delim}', each an ISO 3166-1 alpha-2 code")))
+    if "enum" in cons:
+        allowed_values = list(cons["enum"])
+        shown = ", ".join(allowed_values) if len(allowed_values) <= 12 else "an ISO 3166-1 alpha-2 code"
+        checks.append(pa.Check(lambda s, a=allowed_values: s.isin(a), error=_err("value not allowed", f"one of: {shown}")))
+    if "pattern" in cons:
+        pattern = cons["pattern"]
+        checks.append(pa.Check(lambda s, p=pattern: s.str.fullmatch(p.strip("^$")), error=_err("value does not match the pattern", f"pattern {pattern}")))
+    if "minimum" in cons:
+        lo = cons["minimum"]
+        checks.append(pa.Check(lambda s, lo=lo: ~(_numeric(s) < lo), error=_err("value below the minimum", f">= {lo}")))
+    if "maximum" in cons:
+        hi = cons["maximum"]
+        checks.append(pa.Check(lambda s, hi=hi: ~(_numeric(s) > hi), error=_err("value above the maximum", f"<= {hi}")))
+    if "minLength" in cons:
+        n = cons["minLength"]
+        checks.append(pa.Check(lambda s, n=n: s.str.len() >= n, error=_err("value too short", f"at least {n} characters")))
+    if "x-precisionField" in spec:
+        checks.append(
+            pa.Check(lambda s: partial_date_start(s).notna(), error=_err("not a valid date", "an existing date YYYY, YYYY-MM or YYYY-MM-DD"))
+        )
+    return checks
+
+
+def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
+    schema = resource["schema"]
+    pk = schema.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    columns = {}
+    for spec in schema["fields"]:
+        cons = spec.get("constraints", {})
+        unique = bool(cons.get("unique")) or pk == [spec["name"]]
+        columns[spec["name"]] = pa.Column(
+            nullable=not cons.get("required", False) and spec["name"] not in pk,
+            unique=unique,
+            required=False,  # missing columns are reported at file level, once
+            checks=_field_checks(spec),
+        )
+    return pa.DataFrameSchema(columns, unique=pk if len(pk) > 1 else None, strict=False, coerce=False)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_descriptor(data_dir: Path) -> dict[str, Any]:
+    if not data_dir.is_dir():
+        raise DataDirError(f"data directory not found: {data_dir}")
+    path = data_dir / DESCRIPTOR
+    if not path.is_file():
+        raise DataDirError(f"no {DESCRIPTOR} in {data_dir}")
+    try:
+        descriptor: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataDirError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(descriptor.get("resources"), list):
+        raise DataDirError(f"{path} has no 'resources' list")
+    return descriptor
+
+
+def read_table(data_dir: Path, resource: dict[str, Any]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one CSV as strings (empty cell = missing), reporting file-level faults."""
+    name = resource["path"]
+    path = data_dir / name
+    expected_cols = [f["name"] for f in resource["schema"]["fields"]]
+    if not path.is_file():
+        return None, [Problem(name, 0, "", "file is missing", f"a CSV file at data/{name}")]
+    raw = path.read_bytes()
+    if not raw.strip():
+        return None, [Problem(name, 0, "", "file is empty", f"a header row ({', '.join(expected_cols[:3])}, …) and data rows")]
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is tolerated
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(name, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", "UTF-8 text")]
+    header = next(csv.reader(io.StringIO(text)))
+    problems = []
+    dupes = sorted({c for c in header if header.count(c) > 1})
+    for col in dupes:
+        problems.append(Problem(name, 1, col, "column appears more than once in the header", "each column once"))
+    for col in expected_cols:
+        if col not in header:
+            problems.append(Problem(name, 1, col, "column is missing from the header", f"the columns of datapackage.json: {', '.join(expected_cols)}"))
+    for col in header:
+        if col not in expected_cols:
+            problems.append(Problem(name, 1, col, "column is not described in datapackage.json", f"only: {', '.join(expected_cols)}"))
+    if dupes:
+        return None, problems
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=True, na_values=[], engine="c")
+    except pd.errors.ParserError as exc:
+        match = re.search(r"line (\d+), saw (\d+)", str(exc))
+        line = int(match.group(1)) if match else 0
+        return None, problems + [Problem(name, line, "", f"row has more fields than the header ({match.group(2) if match else '?'})", f"{len(header)} fields")]
+    if df.empty:
+        return None, problems + [Problem(name, 0, "", "file has a header but no rows", "at least one data row")]
+    short = df.isna().any(axis=1)  # with keep_default_na=False only a missing field is NaN
+    for idx in df.index[short]:
+        problems.append(Problem(name, int(idx) + 2, "", "row has fewer fields than the header", f"{len(header)} fields"))
+    df = df.mask(df == "")
+    return df, problems
+
+
+def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems = []
+        fc = exc.failure_cases
+        for rec in fc.itertuples(index=False):
+            check = str(rec.check)
+            col = "" if pd.isna(rec.column) else str(rec.column)
+            row = 0 if pd.isna(rec.index) else int(rec.index) + 2
+            value = "" if pd.isna(rec.failure_case) else str(rec.failure_case)
+            if _SEP in check:
+                msg, expected = check.split(_SEP, 1)
+                problems.append(Problem(name, row, col, f"{msg}: {value!r}", expected))
+            elif check == "not_nullable":
+                problems.append(Problem(name, row, col, "required value is missing", "a value"))
+            elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+                problems.append(Problem(name, row, col, f"duplicate key {value!r}" if value else "duplicate key", "unique values"))
+            else:
+                problems.append(Problem(name, row, col, f"{check}: {value!r}", "a valid value"))
+        return problems
+    return []
+
+
+# ----------------------------------------------------------------------------- cross-table rules
+
+
+def _rows(df: pd.DataFrame, mask: pd.Series) -> Iterable[tuple[int, pd.Series]]:
+    for idx in df.index[mask.fillna(False).astype(bool)]:
+        yield int(idx) + 2, df.loc[idx]
+
+
+def _foreign_key_problems(tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for name, res in resources.items():
+        df = tables.get(name)
+        if df is None:
+            continue
+        for fk in res["schema"].get("foreignKeys", []):
+            col, target = fk["fields"], fk["reference"]
+            tdf = tables.get(target["resource"])
+            if tdf is None or col not in df.columns or target["fields"] not in tdf.columns:
+                continue
+            present = df[col].notna()
+            missing = present & ~df[col].isin(tdf[target["fields"]].dropna())
+            for row, rec in _rows(df, missing):
+                problems.append(Problem(res["path"], row, col, f"{rec[col]!r} does not exist in {target['resource']}.{target['fields']}", f"an existing {target['fields']}"))
+    return problems
+
+
+def _date_precision_problems(tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]) -> list[Problem]:
+    problems = []
+    for name, res in resources.items():
+        df = tables.get(name)
+        if df is None:
+            continue
+        for spec in res["schema"]["fields"]:
+            prec_col = spec.get("x-precisionField")
+            col = spec["name"]
+            if not prec_col or col not in df.columns or prec_col not in df.columns:
+                continue
+            value, prec = df[col], df[prec_col]
+            for row, _ in _rows(df, value.notna() & prec.isna()):
+                problems.append(Problem(res["path"], row, prec_col, f"missing although {col} is given", "a precision"))
+            for row, _ in _rows(df, value.isna() & prec.notna()):
+                problems.append(Problem(res["path"], row, col, f"missing although {prec_col} is given", "a date"))
+            want = prec.map(_PARTIAL_DATE_LENGTH)
+            wrong = value.notna() & want.notna() & (value.str.len() != want)
+            for row, rec in _rows(df, wrong):
+                shape = {10: "YYYY-MM-DD", 7: "YYYY-MM", 4: "YYYY"}[int(_PARTIAL_DATE_LENGTH[rec[prec_col]])]
+                problems.append(Problem(res["path"], row, col, f"{rec[col]!r} does not agree with precision {rec[prec_col]!r}", f"the form {shape}"))
+    return problems
+
+
+def _source_problems(data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]) -> list[Problem]:
+    problems = []
+    archived = sources["source_kind"] == "archived_article"
+    for row, rec in _rows(sources, archived & sources["archived_path"].isna()):
+        problems.append(Problem("sources.csv", row, "archived_path", "missing for an archived article", "the path of its text under data/"))
+    for row, rec in _rows(sources, ~archived & sources["archived_path"].notna()):
+        problems.append(Problem("sources.csv", row, "archived_path", "given for a web page", "empty: web pages are not archived"))
+    for row, rec in _rows(sources, archived & sources["sha256"].isna()):
+        problems.append(Problem("sources.csv", row, "sha256", "missing for an archived article", "the SHA-256 of the archived file"))
+    for row, rec in _rows(sources, archived & sources["archived_path"].notna()):
+        rel = rec["archived_path"]
+        path = (data_dir / rel).resolve()
+        if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
+            problems.append(Problem("sources.csv", row, "archived_path", f"archived file {rel!r} not found", "a file under data/"))
+            continue
+        if rel not in hashes:
+            raw = path.read_bytes()
+            hashes[rel] = hashlib.sha256(raw).hexdigest()
+            texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
+        if pd.notna(rec["sha256"]) and hashes[rel] != rec["sha256"]:
+            problems.append(Problem("sources.csv", row, "sha256", f"{rel} has SHA-256 {hashes[rel][:12]}…, not {str(rec['sha256'])[:12]}…", "the archived file unchanged"))
+    early, late = sources["published_earliest"], sources["published_latest"]
+    for row, rec in _rows(sources, early.notna() & late.notna() & (early > late)):
+        problems.append(Problem("sources.csv", row, "published_latest", f"{rec['published_latest']} is before published_earliest {rec['published_earliest']}", "latest >= earliest"))
+    return problems
+
+
+def _claim_problems(claims: pd.DataFrame, sources: pd.DataFrame, texts: dict[str, str]) -> list[Problem]:
+    problems = []
+    src = sources.set_index("source_id")
+    kind = claims["source_id"].map(src["source_kind"])
+    path = claims["source_id"].map(src["archived_path"])
+    for row, rec in _rows(claims, (kind == "archived_article") & claims["quote"].isna()):
+        problems.append(Problem("claims.csv", row, "quote", f"missing, but source {rec['source_id']} is archived", "a verbatim passage of the archived text"))
+    for row, rec in _rows(claims, (kind == "web_page") & claims["quote"].notna()):
+        problems.append(Problem("claims.csv", row, "quote", f"given, but source {rec['source_id']} is a web page that is not archived", "empty"))
+    quoted = (kind == "archived_article") & claims["quote"].notna() & path.notna()
+    for idx in claims.index[quoted.fillna(False)]:
+        rel = path[idx]
+        text = texts.get(rel)
+        if text is None:
+            continue  # the missing file is reported once, on sources.csv
+        quote = normalise_whitespace(str(claims.at[idx, "quote"]))
+        if quote not in text:
+            problems.append(Problem("claims.csv", int(idx) + 2, "quote", f"does not occur in {rel}: {quote[:60]!r}", "a verbatim passage of the archived text (whitespace-normalised)"))
+    published = pd.to_datetime(claims["source_id"].map(src["published_latest"]), errors="coerce")
+    said = partial_date_start(claims["statement_date"])
+    for row, rec in _rows(claims, said.notna() & published.notna() & (said > published)):
+        problems.append(Problem("claims.csv", row, "statement_date", f"{rec['statement_date']} is after its source {rec['source_id']} was published", f"on or before {src.at[rec['source_id'], 'published_latest']}"))
+    return problems
+
+
+def _event_date_problems(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> list[Problem]:
+    """An event cannot start after the newest source that reports it was published."""
+    published = pd.to_datetime(claims["source_id"].map(sources.set_index("source_id")["published_latest"]), errors="coerce")
+    newest = published.groupby(claims["event_id"]).max()
+    start = partial_date_start(events["event_date"])
+    limit = events["event_id"].map(newest)
+    problems = []
+    for row, rec in _rows(events, start.notna() & limit.notna() & (start > limit)):
+        problems.append(Problem("events.csv", row, "event_date", f"{rec['event_date']} is after every source that reports it was published", "a date on or before its sources' publication"))
+    return problems
+
+
+def _figure_problems(figures: pd.DataFrame) -> list[Problem]:
+    problems = []
+    low, best, high = (_numeric(figures[c]) for c in ("value_low", "value_best", "value_high"))
+    for a, b, an, bn in ((low, best, "value_low", "value_best"), (best, high, "value_best", "value_high"), (low, high, "value_low", "value_high")):
+        for row, rec in _rows(figures, a.notna() & b.notna() & (a > b)):
+            problems.append(Problem("figures.csv", row, an, f"{rec[an]} is greater than {bn} {rec[bn]}", "value_low <= value_best <= value_high"))
+    none = low.isna() & best.isna() & high.isna() & (figures["qualifier"] != "vague")
+    for row, rec in _rows(figures, none):
+        problems.append(Problem("figures.csv", row, "value_best", f"no value, but qualifier is {rec['qualifier']!r}", "a value, or qualifier 'vague'"))
+    return problems
+
+
+def _provision_problems(prov: pd.DataFrame) -> list[Problem]:
+    lo, hi = _numeric(prov["penalty_min_years"]), _numeric(prov["penalty_max_years"])
+    return [
+        Problem("legal_provisions.csv", row, "penalty_min_years", f"{rec['penalty_min_years']} exceeds penalty_max_years {rec['penalty_max_years']}", "min <= max")
+        for row, rec in _rows(prov, lo.notna() & hi.notna() & (lo > hi))
+    ]
+
+
+# Which claim columns make a record traceable to a source, per table.
+_TRACE = {
+    "persons": ("person_id", ["person_id", "speaker_person_id"]),
+    "events": ("event_id", ["event_id"]),
+    "figures": ("figure_id", ["figure_id"]),
+    "legal_provisions": ("provision_id", ["provision_id"]),
+    "legal_cases": ("case_id", ["case_id"]),
+    "places": ("place_id", ["place_id"]),
+    "organisations": ("org_id", ["org_id", "speaker_org_id", "first_reported_by_org_id"]),
+}
+
+
+def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    claims = tables.get("claims")
+    if claims is None:
+        return []
+    problems = []
+    for name, (key, cols) in _TRACE.items():
+        df = tables.get(name)
+        if df is None:
+            continue
+        backed = pd.concat([claims[c] for c in cols]).dropna()
+        if name == "organisations" and tables.get("sources") is not None:
+            backed = pd.concat([backed, tables["sources"]["publisher_org_id"].dropna()])
+        for row, rec in _rows(df, ~df[key].isin(backed)):
+            problems.append(Problem(f"{name}.csv", row, key, f"{rec[key]!r} is not supported by any claim", "at least one claim citing a source"))
+    links = [("tactics", "tactic_id", "tactic_evidence"), ("discrepancies", "discrepancy_id", "discrepancy_claims"), ("judgments", "judgment_id", "judgment_claims")]
+    for name, key, link in links:
+        df, ldf = tables.get(name), tables.get(link)
+        if df is None or ldf is None:
+            continue
+        for row, rec in _rows(df, ~df[key].isin(ldf[key])):
+            problems.append(Problem(f"{name}.csv", row, key, f"{rec[key]!r} cites no claim", f"at least one row in {link}.csv"))
+    judgments, jc, sources = tables.get("judgments"), tables.get("judgment_claims"), tables.get("sources")
+    if judgments is not None and jc is not None and sources is not None:
+        n_sources = jc.assign(source_id=jc["claim_id"].map(claims.set_index("claim_id")["source_id"])).groupby("judgment_id")["source_id"].nunique()
+        single = (judgments["confidence"] == "high") & (judgments["judgment_id"].map(n_sources).fillna(0) < 2)
+        for row, rec in _rows(judgments, single):
+            problems.append(Problem("judgments.csv", row, "confidence", f"high confidence for {rec['judgment_id']!r}, which rests on a single source", "claims from at least two sources, or a lower confidence"))
+    return problems
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def validate(data_dir: Path | str) -> tuple[Dataset | None, list[Problem]]:
+    """Check the whole package; return the dataset (None if invalid) and every problem found."""
+    data_dir = Path(data_dir)
+    descriptor = read_descriptor(data_dir)
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name, res in resources.items():
+        df, file_problems = read_table(data_dir, res)
+        problems += file_problems
+        if df is None:
+            continue
+        problems += _schema_problems(res["path"], df, build_schema(res))
+        tables[name] = df
+    problems += _foreign_key_problems(tables, resources)
+    problems += _date_precision_problems(tables, resources)
+    texts: dict[str, str] = {}
+    hashes: dict[str, str] = {}
+    rules: list[tuple[tuple[str, ...], Callable[..., list[Problem]]]] = [
+        (("sources",), lambda s: _source_problems(data_dir, s, texts, hashes)),
+        (("claims", "sources"), lambda c, s: _claim_problems(c, s, texts)),
+        (("events", "claims", "sources"), _event_date_problems),
+        (("figures",), _figure_problems),
+        (("legal_provisions",), _provision_problems),
+    ]
+    for needs, rule in rules:
+        if all(n in tables for n in needs):
+            problems += rule(*(tables[n] for n in needs))
+    problems += _trace_problems(tables)
+    if problems or len(tables) != len(resources):
+        return None, sorted(set(problems))
+    file_hashes = {res["path"]: hashlib.sha256((data_dir / res["path"]).read_bytes()).hexdigest() for res in resources.values()}
+    file_hashes[DESCRIPTOR] = hashlib.sha256((data_dir / DESCRIPTOR).read_bytes()).hexdigest()
+    file_hashes.update(hashes)
+    typed = {name: _typed(df, resources[name]) for name, df in tables.items()}
+    return Dataset(data_dir, str(descriptor.get("version", "")), typed, texts, dict(sorted(file_hashes.items()))), []
+
+
+def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
+    """Give validated columns their Table Schema types."""
+    out = df.copy()
+    for spec in resource["schema"]["fields"]:
+        col, ftype = spec["name"], spec.get("type", "string")
+        if ftype == "integer":
+            out[col] = pd.to_numeric(out[col]).astype("Int64")
+        elif ftype == "number":
+            out[col] = pd.to_numeric(out[col]).astype("Float64")
+        elif ftype == "boolean":
+            out[col] = out[col].isin(spec.get("trueValues", _TRUE))
+        elif ftype == "date":
+            out[col] = pd.to_datetime(out[col], format="%Y-%m-%d")
+        elif "x-precisionField" in spec:
+            out[col + "_start"] = partial_date_start(out[col])
+            out[col + "_end"] = partial_date_end(out[col])
+    return out
+
+
+def load(data_dir: Path | str) -> Dataset:
+    """Validated dataset, or DataError listing every problem."""
+    dataset, problems = validate(data_dir)
+    if dataset is None:
+        raise DataError(problems)
+    return dataset
