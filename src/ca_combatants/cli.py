@@ -16,18 +16,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def _validate(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     try:
-        ds, problems = dataset.validate(data_dir)
+        result = dataset.check(data_dir)
     except dataset.DataDirError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if ds is None:
-        for problem in problems:
+    if not result.ok:
+        for problem in result.problems:
             print(f"{data_dir}/{problem}")
-        print(f"\n{data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
+        print(f"\n{data_dir}: INVALID, {len(result.problems)} problem(s)", file=sys.stderr)
         return EXIT_FAILED
-    counts = ds.counts()
+    counts = result.counts()
     width = max(len(n) for n in counts)
-    print(f"{data_dir}: valid (data version {ds.version})")
+    print(f"{data_dir}: valid (data version {result.version})")
     for name, n in counts.items():
         print(f"  {name:<{width}}  {n:>5}")
     return EXIT_OK
@@ -37,7 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ca-brief", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check the data package and print counts per table")
-    p.add_argument("data_dir", nargs="?", default=str(DEFAULT_DATA_DIR), help="data folder (default: the repository's data/)")
+    p.add_argument(
+        "data_dir",
+        nargs="?",
+        default=str(DEFAULT_DATA_DIR),
+        help="data folder (default: the repository's data/)",
+    )
     p.set_defaults(func=_validate)
     return parser
 

@@ -11,14 +11,17 @@ import csv
 import hashlib
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pyarrow
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 DESCRIPTOR = "datapackage.json"
 _SEP = "\x1f"  # separates message and expectation inside a pandera error string
@@ -62,8 +65,8 @@ class Dataset:
     data_dir: Path
     version: str
     tables: dict[str, pd.DataFrame]
-    source_texts: dict[str, str] = field(repr=False)
-    file_hashes: dict[str, str] = field(repr=False)
+    source_texts: dict[str, str] = field(repr=False)  # by source_id, whitespace-normalised
+    file_hashes: dict[str, str] = field(repr=False)  # data file -> sha256
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -78,8 +81,20 @@ class Dataset:
 # ----------------------------------------------------------------------------- helpers
 
 
+_OTHER_SPACE = (
+    r"\t\n\r\f\v\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+# Runs of whitespace, or one whitespace character that is not a plain space (cheap to skip single spaces).
+_WHITESPACE_RUN = f"[ {_OTHER_SPACE}]{{2,}}|[{_OTHER_SPACE}]"
+
+
+def normalise_whitespace_array(values: pyarrow.Array) -> pyarrow.Array:
+    """Collapse every run of whitespace (Unicode included) to one space and trim the ends."""
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(values, _WHITESPACE_RUN, " "))
+
+
 def normalise_whitespace(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return str(normalise_whitespace_array(pyarrow.array([text]))[0])
 
 
 def partial_date_start(values: pd.Series) -> pd.Series:
@@ -106,8 +121,33 @@ def _err(message: str, expected: str) -> str:
     return f"{message}{_SEP}{expected}"
 
 
+def _member(values: pd.Series, allowed: pd.Series) -> pd.Series:
+    """values.isin(allowed) in Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
+    found = pc.is_in(pyarrow.array(values.array), value_set=pyarrow.array(allowed.dropna().array))
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+
+_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+
+
 def _numeric(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce")
+    """Float values of a string column; NaN where empty or not a number (vectorised in Arrow)."""
+    arr = pyarrow.array(s.array)
+    valid = pc.match_substring_regex(arr, _NUMBER)
+    numbers = pc.cast(pc.if_else(valid, arr, pyarrow.scalar(None, arr.type)), pyarrow.float64())
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=s.index)
+
+
+def _items_allowed(s: pd.Series, allowed: frozenset[str], delim: str) -> pd.Series:
+    """True where every delim-separated item of the cell is in `allowed` (vectorised in Arrow)."""
+    lists = pc.split_pattern(pyarrow.array(s.array), delim)
+    items = pc.utf8_trim_whitespace(pc.list_flatten(lists))
+    bad_parents = pc.list_parent_indices(lists).to_numpy()[
+        ~pc.is_in(items, value_set=pyarrow.array(sorted(allowed))).to_numpy(zero_copy_only=False)
+    ]
+    ok = pd.Series(True, index=s.index)
+    ok.iloc[bad_parents] = False
+    return ok
 
 
 # ----------------------------------------------------------------------------- schema
@@ -119,16 +159,32 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
     ftype = spec.get("type", "string")
     cons = spec.get("constraints", {})
     if ftype == "integer":
-        checks.append(pa.Check(lambda s: s.str.fullmatch(r"[+-]?\d+"), error=_err("not an integer", "an integer")))
+        checks.append(
+            pa.Check(
+                lambda s: s.str.fullmatch(r"[+-]?\d+"), error=_err("not an integer", "an integer")
+            )
+        )
     elif ftype == "number":
-        checks.append(pa.Check(lambda s: _numeric(s).notna(), error=_err("not a number", "a number")))
+        checks.append(
+            pa.Check(lambda s: _numeric(s).notna(), error=_err("not a number", "a number"))
+        )
     elif ftype == "boolean":
         allowed = tuple(spec.get("trueValues", _TRUE)) + tuple(spec.get("falseValues", _FALSE))
-        checks.append(pa.Check(lambda s: s.isin(allowed), error=_err("not a boolean", " or ".join(allowed[:1] + allowed[len(_TRUE):len(_TRUE) + 1]))))
+        checks.append(
+            pa.Check(
+                lambda s: s.isin(allowed),
+                error=_err(
+                    "not a boolean", " or ".join(allowed[:1] + allowed[len(_TRUE) : len(_TRUE) + 1])
+                ),
+            )
+        )
     elif ftype == "date":
         checks.append(
             pa.Check(
-                lambda s: s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna(),
+                lambda s: (
+                    s.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+                    & pd.Series(pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")).notna()
+                ),
                 error=_err("not a valid date", "an existing calendar date YYYY-MM-DD"),
             )
         )
@@ -137,28 +193,66 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
         delim = spec.get("delimiter", ",")
 
         def list_ok(s: pd.Series, items: frozenset[str] = items, delim: str = delim) -> pd.Series:
-            return s.map(lambda v: all(part.strip() in items for part in str(v).split(delim)))
+            return _items_allowed(s, items, delim)
 
-        checks.append(pa.Check(list_ok, error=_err("list holds a value outside the allowed set", f"items separated by '{delim}', each an ISO 3166-1 alpha-2 code")))
+        checks.append(
+            pa.Check(
+                list_ok,
+                error=_err(
+                    "list holds a value outside the allowed set",
+                    f"items separated by '{delim}', each an ISO 3166-1 alpha-2 code",
+                ),
+            )
+        )
     if "enum" in cons:
         allowed_values = list(cons["enum"])
-        shown = ", ".join(allowed_values) if len(allowed_values) <= 12 else "an ISO 3166-1 alpha-2 code"
-        checks.append(pa.Check(lambda s, a=allowed_values: s.isin(a), error=_err("value not allowed", f"one of: {shown}")))
+        shown = (
+            ", ".join(allowed_values) if len(allowed_values) <= 12 else "an ISO 3166-1 alpha-2 code"
+        )
+        checks.append(
+            pa.Check(
+                lambda s, a=allowed_values: s.isin(a),
+                error=_err("value not allowed", f"one of: {shown}"),
+            )
+        )
     if "pattern" in cons:
         pattern = cons["pattern"]
-        checks.append(pa.Check(lambda s, p=pattern: s.str.fullmatch(p.strip("^$")), error=_err("value does not match the pattern", f"pattern {pattern}")))
+        checks.append(
+            pa.Check(
+                lambda s, p=pattern: s.str.fullmatch(p.strip("^$")),
+                error=_err("value does not match the pattern", f"pattern {pattern}"),
+            )
+        )
     if "minimum" in cons:
         lo = cons["minimum"]
-        checks.append(pa.Check(lambda s, lo=lo: ~(_numeric(s) < lo), error=_err("value below the minimum", f">= {lo}")))
+        checks.append(
+            pa.Check(
+                lambda s, lo=lo: ~(_numeric(s) < lo),
+                error=_err("value below the minimum", f">= {lo}"),
+            )
+        )
     if "maximum" in cons:
         hi = cons["maximum"]
-        checks.append(pa.Check(lambda s, hi=hi: ~(_numeric(s) > hi), error=_err("value above the maximum", f"<= {hi}")))
+        checks.append(
+            pa.Check(
+                lambda s, hi=hi: ~(_numeric(s) > hi),
+                error=_err("value above the maximum", f"<= {hi}"),
+            )
+        )
     if "minLength" in cons:
         n = cons["minLength"]
-        checks.append(pa.Check(lambda s, n=n: s.str.len() >= n, error=_err("value too short", f"at least {n} characters")))
+        checks.append(
+            pa.Check(
+                lambda s, n=n: s.str.len() >= n,
+                error=_err("value too short", f"at least {n} characters"),
+            )
+        )
     if "x-precisionField" in spec:
         checks.append(
-            pa.Check(lambda s: partial_date_start(s).notna(), error=_err("not a valid date", "an existing date YYYY, YYYY-MM or YYYY-MM-DD"))
+            pa.Check(
+                lambda s: partial_date_start(s).notna(),
+                error=_err("not a valid date", "an existing date YYYY, YYYY-MM or YYYY-MM-DD"),
+            )
         )
     return checks
 
@@ -174,10 +268,17 @@ def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
         columns[spec["name"]] = pa.Column(
             nullable=not cons.get("required", False) and spec["name"] not in pk,
             unique=unique,
+            report_duplicates="exclude_first",
             required=False,  # missing columns are reported at file level, once
             checks=_field_checks(spec),
         )
-    return pa.DataFrameSchema(columns, unique=pk if len(pk) > 1 else None, strict=False, coerce=False)
+    return pa.DataFrameSchema(
+        columns,
+        unique=pk if len(pk) > 1 else None,
+        report_duplicates="exclude_first",
+        strict=False,
+        coerce=False,
+    )
 
 
 # ----------------------------------------------------------------------------- reading
@@ -198,7 +299,9 @@ def read_descriptor(data_dir: Path) -> dict[str, Any]:
     return descriptor
 
 
-def read_table(data_dir: Path, resource: dict[str, Any]) -> tuple[pd.DataFrame | None, list[Problem]]:
+def read_table(
+    data_dir: Path, resource: dict[str, Any]
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Read one CSV as strings (empty cell = missing), reporting file-level faults."""
     name = resource["path"]
     path = data_dir / name
@@ -206,39 +309,123 @@ def read_table(data_dir: Path, resource: dict[str, Any]) -> tuple[pd.DataFrame |
     if not path.is_file():
         return None, [Problem(name, 0, "", "file is missing", f"a CSV file at data/{name}")]
     raw = path.read_bytes()
-    if not raw.strip():
-        return None, [Problem(name, 0, "", "file is empty", f"a header row ({', '.join(expected_cols[:3])}, …) and data rows")]
+    if not raw or raw.isspace():
+        return None, [
+            Problem(
+                name,
+                0,
+                "",
+                "file is empty",
+                f"a header row ({', '.join(expected_cols[:3])}, …) and data rows",
+            )
+        ]
     try:
         text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is tolerated
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return None, [Problem(name, line, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", "UTF-8 text")]
-    header = next(csv.reader(io.StringIO(text)))
+        return None, [
+            Problem(
+                name,
+                line,
+                "",
+                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                "UTF-8 text",
+            )
+        ]
+    first_line = text[: text.find("\n") + 1] if "\n" in text else text
+    header = next(csv.reader([first_line]))
     problems = []
     dupes = sorted({c for c in header if header.count(c) > 1})
     for col in dupes:
-        problems.append(Problem(name, 1, col, "column appears more than once in the header", "each column once"))
+        problems.append(
+            Problem(name, 1, col, "column appears more than once in the header", "each column once")
+        )
     for col in expected_cols:
         if col not in header:
-            problems.append(Problem(name, 1, col, "column is missing from the header", f"the columns of datapackage.json: {', '.join(expected_cols)}"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col,
+                    "column is missing from the header",
+                    f"the columns of datapackage.json: {', '.join(expected_cols)}",
+                )
+            )
     for col in header:
         if col not in expected_cols:
-            problems.append(Problem(name, 1, col, "column is not described in datapackage.json", f"only: {', '.join(expected_cols)}"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col,
+                    "column is not described in datapackage.json",
+                    f"only: {', '.join(expected_cols)}",
+                )
+            )
     if dupes:
         return None, problems
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    types = dict.fromkeys(header, pyarrow.string())
+    ragged: list[int] = []
+
+    def skip_ragged(row: Any) -> str:
+        ragged.append(0)  # Arrow gives no line number when values may hold newlines; found below
+        return "skip"
+
+    def parse(newlines_in_values: bool) -> pyarrow.Table:
+        ragged.clear()
+        return pacsv.read_csv(
+            io.BytesIO(body),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=skip_ragged, newlines_in_values=newlines_in_values
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=True, na_values=[], engine="c")
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+), saw (\d+)", str(exc))
-        line = int(match.group(1)) if match else 0
-        return None, problems + [Problem(name, line, "", f"row has more fields than the header ({match.group(2) if match else '?'})", f"{len(header)} fields")]
-    if df.empty:
-        return None, problems + [Problem(name, 0, "", "file has a header but no rows", "at least one data row")]
-    short = df.isna().any(axis=1)  # with keep_default_na=False only a missing field is NaN
-    for idx in df.index[short]:
-        problems.append(Problem(name, int(idx) + 2, "", "row has fewer fields than the header", f"{len(header)} fields"))
-    df = df.mask(df == "")
+        arrow = parse(
+            newlines_in_values=False
+        )  # parallel; exact unless a quoted value holds a newline
+        if ragged:
+            arrow = parse(newlines_in_values=True)
+    except pyarrow.ArrowInvalid as exc:
+        return None, [
+            *problems,
+            Problem(name, 0, "", f"not a readable CSV file: {exc}", "RFC 4180 CSV"),
+        ]
+    for number in _ragged_lines(text, len(header)) if ragged else []:
+        problems.append(
+            Problem(
+                name,
+                number,
+                "",
+                "row has a different number of fields than the header",
+                f"{len(header)} fields",
+            )
+        )
+    if arrow.num_rows == 0 and not ragged:
+        return None, [
+            *problems,
+            Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
+        ]
+    df = arrow.to_pandas(types_mapper={pyarrow.string(): pd.StringDtype("pyarrow")}.get)
     return df, problems
+
+
+def _ragged_lines(text: str, width: int) -> list[int]:
+    """Line numbers of records whose field count differs from the header's (slow path)."""
+    lines, start = [], 1
+    reader = csv.reader(io.StringIO(text))
+    for record in reader:
+        if len(record) != width:
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines
 
 
 def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
@@ -247,7 +434,13 @@ def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) ->
     except pa.errors.SchemaErrors as exc:
         problems = []
         fc = exc.failure_cases
+        composite: dict[int, dict[str, str]] = {}
         for rec in fc.itertuples(index=False):
+            if rec.check == "multiple_fields_uniqueness":
+                composite.setdefault(int(rec.index) + 2, {})[str(rec.column)] = str(
+                    rec.failure_case
+                )
+                continue
             check = str(rec.check)
             col = "" if pd.isna(rec.column) else str(rec.column)
             row = 0 if pd.isna(rec.index) else int(rec.index) + 2
@@ -257,10 +450,23 @@ def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) ->
                 problems.append(Problem(name, row, col, f"{msg}: {value!r}", expected))
             elif check == "not_nullable":
                 problems.append(Problem(name, row, col, "required value is missing", "a value"))
-            elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
-                problems.append(Problem(name, row, col, f"duplicate key {value!r}" if value else "duplicate key", "unique values"))
+            elif check == "field_uniqueness":
+                problems.append(
+                    Problem(name, row, col, f"duplicate key {value!r}", "unique values")
+                )
             else:
                 problems.append(Problem(name, row, col, f"{check}: {value!r}", "a valid value"))
+        for row, key in composite.items():
+            cols = sorted(key)
+            problems.append(
+                Problem(
+                    name,
+                    row,
+                    "+".join(cols),
+                    f"duplicate key ({', '.join(key[c] for c in cols)})",
+                    "each key once",
+                )
+            )
         return problems
     return []
 
@@ -273,7 +479,9 @@ def _rows(df: pd.DataFrame, mask: pd.Series) -> Iterable[tuple[int, pd.Series]]:
         yield int(idx) + 2, df.loc[idx]
 
 
-def _foreign_key_problems(tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]) -> list[Problem]:
+def _foreign_key_problems(
+    tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]
+) -> list[Problem]:
     problems = []
     for name, res in resources.items():
         df = tables.get(name)
@@ -285,13 +493,23 @@ def _foreign_key_problems(tables: dict[str, pd.DataFrame], resources: dict[str, 
             if tdf is None or col not in df.columns or target["fields"] not in tdf.columns:
                 continue
             present = df[col].notna()
-            missing = present & ~df[col].isin(tdf[target["fields"]].dropna())
+            missing = present & ~_member(df[col], tdf[target["fields"]])
             for row, rec in _rows(df, missing):
-                problems.append(Problem(res["path"], row, col, f"{rec[col]!r} does not exist in {target['resource']}.{target['fields']}", f"an existing {target['fields']}"))
+                problems.append(
+                    Problem(
+                        res["path"],
+                        row,
+                        col,
+                        f"{rec[col]!r} does not exist in {target['resource']}.{target['fields']}",
+                        f"an existing {target['fields']}",
+                    )
+                )
     return problems
 
 
-def _date_precision_problems(tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]) -> list[Problem]:
+def _date_precision_problems(
+    tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]
+) -> list[Problem]:
     problems = []
     for name, res in resources.items():
         df = tables.get(name)
@@ -304,97 +522,258 @@ def _date_precision_problems(tables: dict[str, pd.DataFrame], resources: dict[st
                 continue
             value, prec = df[col], df[prec_col]
             for row, _ in _rows(df, value.notna() & prec.isna()):
-                problems.append(Problem(res["path"], row, prec_col, f"missing although {col} is given", "a precision"))
+                problems.append(
+                    Problem(
+                        res["path"],
+                        row,
+                        prec_col,
+                        f"missing although {col} is given",
+                        "a precision",
+                    )
+                )
             for row, _ in _rows(df, value.isna() & prec.notna()):
-                problems.append(Problem(res["path"], row, col, f"missing although {prec_col} is given", "a date"))
+                problems.append(
+                    Problem(
+                        res["path"], row, col, f"missing although {prec_col} is given", "a date"
+                    )
+                )
             want = prec.map(_PARTIAL_DATE_LENGTH)
             wrong = value.notna() & want.notna() & (value.str.len() != want)
             for row, rec in _rows(df, wrong):
-                shape = {10: "YYYY-MM-DD", 7: "YYYY-MM", 4: "YYYY"}[int(_PARTIAL_DATE_LENGTH[rec[prec_col]])]
-                problems.append(Problem(res["path"], row, col, f"{rec[col]!r} does not agree with precision {rec[prec_col]!r}", f"the form {shape}"))
+                shape = {10: "YYYY-MM-DD", 7: "YYYY-MM", 4: "YYYY"}[
+                    int(_PARTIAL_DATE_LENGTH[rec[prec_col]])
+                ]
+                problems.append(
+                    Problem(
+                        res["path"],
+                        row,
+                        col,
+                        f"{rec[col]!r} does not agree with precision {rec[prec_col]!r}",
+                        f"the form {shape}",
+                    )
+                )
     return problems
 
 
-def _source_problems(data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]) -> list[Problem]:
+def _source_problems(
+    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
+) -> list[Problem]:
     problems = []
     archived = sources["source_kind"] == "archived_article"
-    for row, rec in _rows(sources, archived & sources["archived_path"].isna()):
-        problems.append(Problem("sources.csv", row, "archived_path", "missing for an archived article", "the path of its text under data/"))
-    for row, rec in _rows(sources, ~archived & sources["archived_path"].notna()):
-        problems.append(Problem("sources.csv", row, "archived_path", "given for a web page", "empty: web pages are not archived"))
-    for row, rec in _rows(sources, archived & sources["sha256"].isna()):
-        problems.append(Problem("sources.csv", row, "sha256", "missing for an archived article", "the SHA-256 of the archived file"))
-    for row, rec in _rows(sources, archived & sources["archived_path"].notna()):
-        rel = rec["archived_path"]
+    for row, _rec in _rows(sources, archived & sources["archived_path"].isna()):
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "archived_path",
+                "missing for an archived article",
+                "the path of its text under data/",
+            )
+        )
+    for row, _rec in _rows(sources, ~archived & sources["archived_path"].notna()):
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "archived_path",
+                "given for a web page",
+                "empty: web pages are not archived",
+            )
+        )
+    for row, _rec in _rows(sources, archived & sources["sha256"].isna()):
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "sha256",
+                "missing for an archived article",
+                "the SHA-256 of the archived file",
+            )
+        )
+    for rel in sources.loc[archived, "archived_path"].dropna().unique():
         path = (data_dir / rel).resolve()
-        if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
-            problems.append(Problem("sources.csv", row, "archived_path", f"archived file {rel!r} not found", "a file under data/"))
-            continue
-        if rel not in hashes:
+        if path.is_relative_to(data_dir.resolve()) and path.is_file():
             raw = path.read_bytes()
             hashes[rel] = hashlib.sha256(raw).hexdigest()
             texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
-        if pd.notna(rec["sha256"]) and hashes[rel] != rec["sha256"]:
-            problems.append(Problem("sources.csv", row, "sha256", f"{rel} has SHA-256 {hashes[rel][:12]}…, not {str(rec['sha256'])[:12]}…", "the archived file unchanged"))
+    with_path = archived & sources["archived_path"].notna()
+    actual = sources["archived_path"].map(hashes)
+    for row, rec in _rows(sources, with_path & actual.isna()):
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "archived_path",
+                f"archived file {rec['archived_path']!r} not found",
+                "a file under data/",
+            )
+        )
+    for row, rec in _rows(
+        sources,
+        with_path & actual.notna() & sources["sha256"].notna() & (actual != sources["sha256"]),
+    ):
+        rel = rec["archived_path"]
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "sha256",
+                f"{rel} has SHA-256 {hashes[rel][:12]}…, not {str(rec['sha256'])[:12]}…",
+                "the archived file unchanged",
+            )
+        )
     early, late = sources["published_earliest"], sources["published_latest"]
     for row, rec in _rows(sources, early.notna() & late.notna() & (early > late)):
-        problems.append(Problem("sources.csv", row, "published_latest", f"{rec['published_latest']} is before published_earliest {rec['published_earliest']}", "latest >= earliest"))
+        problems.append(
+            Problem(
+                "sources.csv",
+                row,
+                "published_latest",
+                f"{rec['published_latest']} is before published_earliest {rec['published_earliest']}",
+                "latest >= earliest",
+            )
+        )
     return problems
 
 
-def _claim_problems(claims: pd.DataFrame, sources: pd.DataFrame, texts: dict[str, str]) -> list[Problem]:
+def _claim_problems(
+    claims: pd.DataFrame, sources: pd.DataFrame, texts: dict[str, str]
+) -> list[Problem]:
     problems = []
     src = sources.set_index("source_id")
     kind = claims["source_id"].map(src["source_kind"])
     path = claims["source_id"].map(src["archived_path"])
     for row, rec in _rows(claims, (kind == "archived_article") & claims["quote"].isna()):
-        problems.append(Problem("claims.csv", row, "quote", f"missing, but source {rec['source_id']} is archived", "a verbatim passage of the archived text"))
+        problems.append(
+            Problem(
+                "claims.csv",
+                row,
+                "quote",
+                f"missing, but source {rec['source_id']} is archived",
+                "a verbatim passage of the archived text",
+            )
+        )
     for row, rec in _rows(claims, (kind == "web_page") & claims["quote"].notna()):
-        problems.append(Problem("claims.csv", row, "quote", f"given, but source {rec['source_id']} is a web page that is not archived", "empty"))
+        problems.append(
+            Problem(
+                "claims.csv",
+                row,
+                "quote",
+                f"given, but source {rec['source_id']} is a web page that is not archived",
+                "empty",
+            )
+        )
     quoted = (kind == "archived_article") & claims["quote"].notna() & path.notna()
-    for idx in claims.index[quoted.fillna(False)]:
-        rel = path[idx]
-        text = texts.get(rel)
-        if text is None:
-            continue  # the missing file is reported once, on sources.csv
-        quote = normalise_whitespace(str(claims.at[idx, "quote"]))
-        if quote not in text:
-            problems.append(Problem("claims.csv", int(idx) + 2, "quote", f"does not occur in {rel}: {quote[:60]!r}", "a verbatim passage of the archived text (whitespace-normalised)"))
-    published = pd.to_datetime(claims["source_id"].map(src["published_latest"]), errors="coerce")
+    normalised = normalise_whitespace_array(pyarrow.array(claims["quote"][quoted].array))
+    pairs = pd.DataFrame(
+        {"rel": path[quoted].astype(str), "quote": normalised.to_pandas().to_numpy()},
+        index=claims.index[quoted],
+    )
+    unique = pairs.drop_duplicates()
+    found = {
+        (rel, quote): rel in texts and quote in texts[rel]
+        for rel, quote in zip(unique["rel"], unique["quote"], strict=True)
+    }
+    # a quote whose file is missing is not reported here: the file is reported once, on sources.csv
+    missing = {key for key, ok in found.items() if not ok and key[0] in texts}
+    for idx, rel, quote in (
+        zip(pairs.index, pairs["rel"], pairs["quote"], strict=True) if missing else ()
+    ):
+        if (rel, quote) in missing:
+            problems.append(
+                Problem(
+                    "claims.csv",
+                    int(idx) + 2,
+                    "quote",
+                    f"does not occur in {rel!s}: {str(quote)[:60]!r}",
+                    "a verbatim passage of the archived text (whitespace-normalised)",
+                )
+            )
+    published = pd.to_datetime(
+        claims["source_id"].map(src["published_latest"]), format="%Y-%m-%d", errors="coerce"
+    )
     said = partial_date_start(claims["statement_date"])
     for row, rec in _rows(claims, said.notna() & published.notna() & (said > published)):
-        problems.append(Problem("claims.csv", row, "statement_date", f"{rec['statement_date']} is after its source {rec['source_id']} was published", f"on or before {src.at[rec['source_id'], 'published_latest']}"))
+        problems.append(
+            Problem(
+                "claims.csv",
+                row,
+                "statement_date",
+                f"{rec['statement_date']} is after its source {rec['source_id']} was published",
+                f"on or before {src['published_latest'].get(rec['source_id'])}",
+            )
+        )
     return problems
 
 
-def _event_date_problems(events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame) -> list[Problem]:
+def _event_date_problems(
+    events: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame
+) -> list[Problem]:
     """An event cannot start after the newest source that reports it was published."""
-    published = pd.to_datetime(claims["source_id"].map(sources.set_index("source_id")["published_latest"]), errors="coerce")
+    published = pd.to_datetime(
+        claims["source_id"].map(sources.set_index("source_id")["published_latest"]),
+        format="%Y-%m-%d",
+        errors="coerce",
+    )
     newest = published.groupby(claims["event_id"]).max()
     start = partial_date_start(events["event_date"])
     limit = events["event_id"].map(newest)
     problems = []
     for row, rec in _rows(events, start.notna() & limit.notna() & (start > limit)):
-        problems.append(Problem("events.csv", row, "event_date", f"{rec['event_date']} is after every source that reports it was published", "a date on or before its sources' publication"))
+        problems.append(
+            Problem(
+                "events.csv",
+                row,
+                "event_date",
+                f"{rec['event_date']} is after every source that reports it was published",
+                "a date on or before its sources' publication",
+            )
+        )
     return problems
 
 
 def _figure_problems(figures: pd.DataFrame) -> list[Problem]:
     problems = []
     low, best, high = (_numeric(figures[c]) for c in ("value_low", "value_best", "value_high"))
-    for a, b, an, bn in ((low, best, "value_low", "value_best"), (best, high, "value_best", "value_high"), (low, high, "value_low", "value_high")):
+    for a, b, an, bn in (
+        (low, best, "value_low", "value_best"),
+        (best, high, "value_best", "value_high"),
+        (low, high, "value_low", "value_high"),
+    ):
         for row, rec in _rows(figures, a.notna() & b.notna() & (a > b)):
-            problems.append(Problem("figures.csv", row, an, f"{rec[an]} is greater than {bn} {rec[bn]}", "value_low <= value_best <= value_high"))
+            problems.append(
+                Problem(
+                    "figures.csv",
+                    row,
+                    an,
+                    f"{rec[an]} is greater than {bn} {rec[bn]}",
+                    "value_low <= value_best <= value_high",
+                )
+            )
     none = low.isna() & best.isna() & high.isna() & (figures["qualifier"] != "vague")
     for row, rec in _rows(figures, none):
-        problems.append(Problem("figures.csv", row, "value_best", f"no value, but qualifier is {rec['qualifier']!r}", "a value, or qualifier 'vague'"))
+        problems.append(
+            Problem(
+                "figures.csv",
+                row,
+                "value_best",
+                f"no value, but qualifier is {rec['qualifier']!r}",
+                "a value, or qualifier 'vague'",
+            )
+        )
     return problems
 
 
 def _provision_problems(prov: pd.DataFrame) -> list[Problem]:
     lo, hi = _numeric(prov["penalty_min_years"]), _numeric(prov["penalty_max_years"])
     return [
-        Problem("legal_provisions.csv", row, "penalty_min_years", f"{rec['penalty_min_years']} exceeds penalty_max_years {rec['penalty_max_years']}", "min <= max")
+        Problem(
+            "legal_provisions.csv",
+            row,
+            "penalty_min_years",
+            f"{rec['penalty_min_years']} exceeds penalty_max_years {rec['penalty_max_years']}",
+            "min <= max",
+        )
         for row, rec in _rows(prov, lo.notna() & hi.notna() & (lo > hi))
     ]
 
@@ -423,41 +802,107 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         backed = pd.concat([claims[c] for c in cols]).dropna()
         if name == "organisations" and tables.get("sources") is not None:
             backed = pd.concat([backed, tables["sources"]["publisher_org_id"].dropna()])
-        for row, rec in _rows(df, ~df[key].isin(backed)):
-            problems.append(Problem(f"{name}.csv", row, key, f"{rec[key]!r} is not supported by any claim", "at least one claim citing a source"))
-    links = [("tactics", "tactic_id", "tactic_evidence"), ("discrepancies", "discrepancy_id", "discrepancy_claims"), ("judgments", "judgment_id", "judgment_claims")]
+        for row, rec in _rows(df, ~_member(df[key], backed)):
+            problems.append(
+                Problem(
+                    f"{name}.csv",
+                    row,
+                    key,
+                    f"{rec[key]!r} is not supported by any claim",
+                    "at least one claim citing a source",
+                )
+            )
+    links = [
+        ("tactics", "tactic_id", "tactic_evidence"),
+        ("discrepancies", "discrepancy_id", "discrepancy_claims"),
+        ("judgments", "judgment_id", "judgment_claims"),
+    ]
     for name, key, link in links:
         df, ldf = tables.get(name), tables.get(link)
         if df is None or ldf is None:
             continue
-        for row, rec in _rows(df, ~df[key].isin(ldf[key])):
-            problems.append(Problem(f"{name}.csv", row, key, f"{rec[key]!r} cites no claim", f"at least one row in {link}.csv"))
-    judgments, jc, sources = tables.get("judgments"), tables.get("judgment_claims"), tables.get("sources")
+        for row, rec in _rows(df, ~_member(df[key], ldf[key])):
+            problems.append(
+                Problem(
+                    f"{name}.csv",
+                    row,
+                    key,
+                    f"{rec[key]!r} cites no claim",
+                    f"at least one row in {link}.csv",
+                )
+            )
+    judgments, jc, sources = (
+        tables.get("judgments"),
+        tables.get("judgment_claims"),
+        tables.get("sources"),
+    )
     if judgments is not None and jc is not None and sources is not None:
-        n_sources = jc.assign(source_id=jc["claim_id"].map(claims.set_index("claim_id")["source_id"])).groupby("judgment_id")["source_id"].nunique()
-        single = (judgments["confidence"] == "high") & (judgments["judgment_id"].map(n_sources).fillna(0) < 2)
+        n_sources = (
+            jc.assign(source_id=jc["claim_id"].map(claims.set_index("claim_id")["source_id"]))
+            .groupby("judgment_id")["source_id"]
+            .nunique()
+        )
+        single = (judgments["confidence"] == "high") & (
+            judgments["judgment_id"].map(n_sources).fillna(0) < 2
+        )
         for row, rec in _rows(judgments, single):
-            problems.append(Problem("judgments.csv", row, "confidence", f"high confidence for {rec['judgment_id']!r}, which rests on a single source", "claims from at least two sources, or a lower confidence"))
+            problems.append(
+                Problem(
+                    "judgments.csv",
+                    row,
+                    "confidence",
+                    f"high confidence for {rec['judgment_id']!r}, which rests on a single source",
+                    "claims from at least two sources, or a lower confidence",
+                )
+            )
     return problems
 
 
 # ----------------------------------------------------------------------------- entry points
 
 
-def validate(data_dir: Path | str) -> tuple[Dataset | None, list[Problem]]:
-    """Check the whole package; return the dataset (None if invalid) and every problem found."""
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of checking a data package: problems, and the tables read (as strings)."""
+
+    data_dir: Path
+    version: str
+    resources: dict[str, dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    source_texts: dict[str, str]
+    source_hashes: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and len(self.tables) == len(self.resources)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(df) for name, df in self.tables.items()}
+
+
+def check(data_dir: Path | str) -> CheckResult:
+    """Check the whole package and collect every problem; no typing, no analysis."""
     data_dir = Path(data_dir)
     descriptor = read_descriptor(data_dir)
     resources = {r["name"]: r for r in descriptor["resources"]}
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
-    for name, res in resources.items():
-        df, file_problems = read_table(data_dir, res)
-        problems += file_problems
-        if df is None:
-            continue
-        problems += _schema_problems(res["path"], df, build_schema(res))
-        tables[name] = df
+
+    def read_and_check(res: dict[str, Any]) -> tuple[pd.DataFrame | None, list[Problem]]:
+        df, found = read_table(data_dir, res)
+        if df is not None:
+            found += _schema_problems(res["path"], df, build_schema(res))
+        return df, found
+
+    # Arrow's CSV reader and compute kernels release the GIL, so two tables go at once.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for name, (df, found) in zip(
+            resources, pool.map(read_and_check, resources.values()), strict=True
+        ):
+            problems += found
+            if df is not None:
+                tables[name] = df
     problems += _foreign_key_problems(tables, resources)
     problems += _date_precision_problems(tables, resources)
     texts: dict[str, str] = {}
@@ -473,13 +918,38 @@ def validate(data_dir: Path | str) -> tuple[Dataset | None, list[Problem]]:
         if all(n in tables for n in needs):
             problems += rule(*(tables[n] for n in needs))
     problems += _trace_problems(tables)
-    if problems or len(tables) != len(resources):
-        return None, sorted(set(problems))
-    file_hashes = {res["path"]: hashlib.sha256((data_dir / res["path"]).read_bytes()).hexdigest() for res in resources.values()}
+    return CheckResult(
+        data_dir,
+        str(descriptor.get("version", "")),
+        resources,
+        tables,
+        sorted(set(problems)),
+        texts,
+        hashes,
+    )
+
+
+def load(data_dir: Path | str) -> Dataset:
+    """The validated, typed dataset, or DataError listing every problem."""
+    result = check(data_dir)
+    if not result.ok:
+        raise DataError(result.problems)
+    data_dir = result.data_dir
+    file_hashes = {
+        res["path"]: hashlib.sha256((data_dir / res["path"]).read_bytes()).hexdigest()
+        for res in result.resources.values()
+    }
     file_hashes[DESCRIPTOR] = hashlib.sha256((data_dir / DESCRIPTOR).read_bytes()).hexdigest()
-    file_hashes.update(hashes)
-    typed = {name: _typed(df, resources[name]) for name, df in tables.items()}
-    return Dataset(data_dir, str(descriptor.get("version", "")), typed, texts, dict(sorted(file_hashes.items()))), []
+    file_hashes.update(result.source_hashes)
+    typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
+    texts = {
+        sid: result.source_texts[rel]
+        for sid, rel in zip(
+            typed["sources"]["source_id"], typed["sources"]["archived_path"], strict=True
+        )
+        if pd.notna(rel)
+    }
+    return Dataset(data_dir, result.version, typed, texts, dict(sorted(file_hashes.items())))
 
 
 def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
@@ -499,11 +969,3 @@ def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
             out[col + "_start"] = partial_date_start(out[col])
             out[col + "_end"] = partial_date_end(out[col])
     return out
-
-
-def load(data_dir: Path | str) -> Dataset:
-    """Validated dataset, or DataError listing every problem."""
-    dataset, problems = validate(data_dir)
-    if dataset is None:
-        raise DataError(problems)
-    return dataset

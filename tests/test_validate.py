@@ -1,0 +1,449 @@
+"""`ca-brief validate` on the real data package and on deliberately broken copies of it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ca_combatants import dataset
+from ca_combatants.cli import main
+from ca_combatants.paths import DEFAULT_DATA_DIR
+
+from .conftest import read_rows, write_rows
+
+EditCell = Callable[[Path, str, str, str, str], int]
+
+
+def run_validate(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["validate", str(data_dir)])
+    out = capsys.readouterr().out
+    return code, [line.removeprefix(f"{data_dir}/") for line in out.splitlines() if line.strip()]
+
+
+def test_real_dataset_is_valid_and_counted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = run_validate(DEFAULT_DATA_DIR, capsys)
+    assert code == 0
+    assert lines[0].endswith("valid (data version 1.0.0)")
+    counts = dict(line.split() for line in lines[1:])
+    assert set(counts) == {
+        "sources",
+        "organisations",
+        "places",
+        "persons",
+        "events",
+        "figures",
+        "legal_provisions",
+        "legal_cases",
+        "tactics",
+        "tactic_evidence",
+        "claims",
+        "discrepancies",
+        "discrepancy_claims",
+        "judgments",
+        "judgment_claims",
+    }
+    assert (
+        int(counts["sources"]) == 12
+        and int(counts["claims"]) >= 140
+        and int(counts["discrepancies"]) >= 20
+    )
+
+
+def test_every_quote_occurs_verbatim_in_its_archived_source() -> None:
+    """Independent of the validator: read the texts and look for each quote ourselves."""
+    _, sources = read_rows(DEFAULT_DATA_DIR / "sources.csv")
+    _, claims = read_rows(DEFAULT_DATA_DIR / "claims.csv")
+    texts = {
+        s["source_id"]: " ".join(
+            (DEFAULT_DATA_DIR / s["archived_path"]).read_text(encoding="utf-8").split()
+        )
+        for s in sources
+        if s["archived_path"]
+    }
+    quoted = [c for c in claims if c["quote"]]
+    assert len(quoted) >= 100
+    missing = [
+        c["claim_id"] for c in quoted if " ".join(c["quote"].split()) not in texts[c["source_id"]]
+    ]
+    assert missing == []
+    # and every claim on an archived source has a quote; no web page claim has one
+    assert all(bool(c["quote"]) == (c["source_id"] in texts) for c in claims)
+
+
+def test_archived_sources_are_the_seed_files_unchanged() -> None:
+    import hashlib
+
+    _, sources = read_rows(DEFAULT_DATA_DIR / "sources.csv")
+    archived = [s for s in sources if s["archived_path"]]
+    assert len(archived) == 2
+    for s in archived:
+        assert (
+            hashlib.sha256((DEFAULT_DATA_DIR / s["archived_path"]).read_bytes()).hexdigest()
+            == s["sha256"]
+        )
+
+
+# (table, key, column, bad value, expected problem line with {row} for the row's line number)
+CELL_CASES = [
+    (
+        "sources",
+        "gv_2023_03_23",
+        "published_latest",
+        "2023-02-30",
+        "sources.csv:{row}: column 'published_latest': not a valid date: '2023-02-30' (expected an existing calendar date YYYY-MM-DD)",
+    ),
+    (
+        "events",
+        "ev_2023_04_16_knb_cases",
+        "event_date",
+        "2023-02-30",
+        "events.csv:{row}: column 'event_date': not a valid date: '2023-02-30' (expected an existing date YYYY, YYYY-MM or YYYY-MM-DD)",
+    ),
+    (
+        "events",
+        "ev_2023_04_16_knb_cases",
+        "event_date",
+        "2023-04",
+        "events.csv:{row}: column 'event_date': '2023-04' does not agree with precision 'day' (expected the form YYYY-MM-DD)",
+    ),
+    (
+        "persons",
+        "per_abu_yunus",
+        "side",
+        "rusia",
+        "persons.csv:{row}: column 'side': value not allowed: 'rusia' (expected one of: russia, ukraine, both, none, unknown, not_applicable)",
+    ),
+    (
+        "persons",
+        "per_abu_yunus",
+        "country_of_origin",
+        "XX",
+        "persons.csv:{row}: column 'country_of_origin': value not allowed: 'XX' (expected one of: an ISO 3166-1 alpha-2 code)",
+    ),
+    (
+        "persons",
+        "per_abu_yunus",
+        "citizenships",
+        "TM;RUS",
+        "persons.csv:{row}: column 'citizenships': list holds a value outside the allowed set: 'TM;RUS' (expected items separated by ';', each an ISO 3166-1 alpha-2 code)",
+    ),
+    (
+        "persons",
+        "per_abu_yunus",
+        "is_public_figure",
+        "yes",
+        "persons.csv:{row}: column 'is_public_figure': not a boolean: 'yes' (expected true or false)",
+    ),
+    (
+        "sources",
+        "orda_2023_04",
+        "reliability_grade",
+        "G",
+        "sources.csv:{row}: column 'reliability_grade': value not allowed: 'G' (expected one of: A, B, C, D, E, F)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "source_id",
+        "no_such_source",
+        "claims.csv:{row}: column 'source_id': 'no_such_source' does not exist in sources.source_id (expected an existing source_id)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "person_id",
+        "per_nobody",
+        "claims.csv:{row}: column 'person_id': 'per_nobody' does not exist in persons.person_id (expected an existing person_id)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "statement",
+        "",
+        "claims.csv:{row}: column 'statement': required value is missing (expected a value)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "information_credibility",
+        "high",
+        "claims.csv:{row}: column 'information_credibility': not an integer: 'high' (expected an integer)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "information_credibility",
+        "7",
+        "claims.csv:{row}: column 'information_credibility': value above the maximum: '7' (expected <= 6)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "quote",
+        "Article 172 provides for imprisonment of 5 to 10 years",
+        "claims.csv:{row}: column 'quote': does not occur in sources/004_7ece349a03daa91a.txt: 'Article 172 provides for imprisonment of 5 to 10 years' (expected a verbatim passage of the archived text (whitespace-normalised))",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "statement_date",
+        "2023-05-02",
+        "claims.csv:{row}: column 'statement_date': 2023-05-02 is after its source orda_2023_04 was published (expected on or before 2023-04-30)",
+    ),
+    (
+        "claims",
+        "cl_web_babel_kz_172",
+        "quote",
+        "Kazakhstan punishes it with 5 to 9 years",
+        "claims.csv:{row}: column 'quote': given, but source web_babel_2022_09_22 is a web page that is not archived (expected empty)",
+    ),
+    (
+        "claims",
+        "cl_or_art_172",
+        "quote",
+        "",
+        "claims.csv:{row}: column 'quote': missing, but source orda_2023_04 is archived (expected a verbatim passage of the archived text)",
+    ),
+    (
+        "figures",
+        "fig_bbc_2023_total",
+        "value_high",
+        "90",
+        "figures.csv:{row}: column 'value_low': 93 is greater than value_high 90 (expected value_low <= value_best <= value_high)",
+    ),
+    (
+        "legal_provisions",
+        "prov_kz_172",
+        "penalty_min_years",
+        "12",
+        "legal_provisions.csv:{row}: column 'penalty_min_years': 12 exceeds penalty_max_years 9 (expected min <= max)",
+    ),
+    (
+        "sources",
+        "gv_2023_03_23",
+        "sha256",
+        "0" * 64,
+        "sources.csv:{row}: column 'sha256': sources/000_11896b78d8c2897a.txt has SHA-256 410211312bf1…, not 000000000000… (expected the archived file unchanged)",
+    ),
+    (
+        "judgments",
+        "kj_08",
+        "confidence",
+        "high",
+        "judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', which rests on a single source (expected claims from at least two sources, or a lower confidence)",
+    ),
+    (
+        "persons",
+        "per_abu_yunus",
+        "person_id",
+        "per_zhasulan_dyuisembin",
+        "persons.csv:{row}: column 'person_id': duplicate key 'per_zhasulan_dyuisembin' (expected unique values)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "column", "value", "expected"),
+    CELL_CASES,
+    ids=[f"{c[0]}.{c[2]}={c[3][:12]!s}" for c in CELL_CASES],
+)
+def test_broken_cell_is_reported_exactly(
+    data_copy: Path,
+    edit_cell: EditCell,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    key: str,
+    column: str,
+    value: str,
+    expected: str,
+) -> None:
+    row = edit_cell(data_copy, table, key, column, value)
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert expected.format(row=row) in lines, "\n".join(lines)
+
+
+def test_untraced_record_is_reported(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "places.csv"
+    header, rows = read_rows(path)
+    rows.append({**rows[0], "place_id": "pl_nowhere", "name": "Nowhere"})
+    write_rows(path, header, rows)
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert lines[:1] == [
+        f"places.csv:{len(rows) + 1}: column 'place_id': 'pl_nowhere' is not supported by any claim (expected at least one claim citing a source)"
+    ]
+
+
+def test_judgment_without_claims_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = data_copy / "judgment_claims.csv"
+    header, rows = read_rows(path)
+    write_rows(path, header, [r for r in rows if r["judgment_id"] != "kj_08"])
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "judgments.csv:9: column 'judgment_id': 'kj_08' cites no claim (expected at least one row in judgment_claims.csv)"
+        in lines
+    )
+
+
+def test_duplicate_composite_key(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "judgment_claims.csv"
+    header, rows = read_rows(path)
+    write_rows(path, header, [*rows, rows[0]])
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    dup = f"judgment_claims.csv:{len(rows) + 2}: column 'claim_id+judgment_id': duplicate key ({rows[0]['claim_id']}, {rows[0]['judgment_id']}) (expected each key once)"
+    assert [line for line in lines if "duplicate" in line] == [dup]
+
+
+def test_every_problem_is_reported_at_once(
+    data_copy: Path, edit_cell: EditCell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit_cell(data_copy, "persons", "per_abu_yunus", "side", "rusia")
+    edit_cell(data_copy, "figures", "fig_bbc_2023_total", "unit", "people")
+    (data_copy / "places.csv").write_text("")
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    files = {line.split(":")[0] for line in lines if ".csv" in line}
+    assert {"persons.csv", "figures.csv", "places.csv"} <= files
+
+
+# ----------------------------------------------------------------------------- file-level faults
+
+
+def test_not_utf8(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    path.write_bytes(path.read_bytes().replace(b"Fliers", "Fl\xefers".encode("latin-1")))
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert any(
+        line.startswith("tactics.csv:10: not valid UTF-8 (byte 0xef at offset") for line in lines
+    ), lines
+
+
+def test_empty_file(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data_copy / "tactics.csv").write_bytes(b"")
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "tactics.csv: file is empty (expected a header row (tactic_id, name, tactic_category, …) and data rows)"
+        in lines
+    )
+
+
+def test_header_only(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert "tactics.csv: file has a header but no rows (expected at least one data row)" in lines
+
+
+def test_duplicated_column(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    lines_in = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(
+        "\n".join([lines_in[0] + ",name"] + [line + ",x" for line in lines_in[1:]]) + "\n",
+        encoding="utf-8",
+    )
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "tactics.csv:1: column 'name': column appears more than once in the header (expected each column once)"
+        in lines
+    )
+
+
+def test_missing_column(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    header, rows = read_rows(path)
+    header.remove("description")
+    write_rows(path, header, [{k: v for k, v in r.items() if k != "description"} for r in rows])
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "tactics.csv:1: column 'description': column is missing from the header "
+        "(expected the columns of datapackage.json: tactic_id, name, tactic_category, description)"
+    ) in lines
+
+
+def test_unexpected_column(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    header, rows = read_rows(path)
+    write_rows(path, [*header, "colour"], [{**r, "colour": "red"} for r in rows])
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "tactics.csv:1: column 'colour': column is not described in datapackage.json (expected only: tactic_id, name, tactic_category, description)"
+        in lines
+    )
+
+
+def test_row_with_extra_field(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[3] += ",surplus"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "tactics.csv:4: row has a different number of fields than the header (expected 4 fields)"
+        in lines
+    )
+
+
+def test_missing_archived_file(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (data_copy / "sources" / "000_11896b78d8c2897a.txt").unlink()
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        "sources.csv:2: column 'archived_path': archived file 'sources/000_11896b78d8c2897a.txt' not found (expected a file under data/)"
+        in lines
+    )
+
+
+def test_byte_order_mark_is_tolerated(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = data_copy / "tactics.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 0, lines
+
+
+def test_missing_folder_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ca_combatants.cli", "validate", str(tmp_path / "absent")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: data directory not found: {tmp_path / 'absent'}"
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_invalid_data_exits_1_without_traceback(data_copy: Path, edit_cell: EditCell) -> None:
+    edit_cell(data_copy, "persons", "per_abu_yunus", "side", "rusia")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ca_combatants.cli", "validate", str(data_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "INVALID, 1 problem(s)" in proc.stderr
+
+
+def test_load_raises_with_every_problem(data_copy: Path, edit_cell: EditCell) -> None:
+    edit_cell(data_copy, "persons", "per_abu_yunus", "side", "rusia")
+    edit_cell(data_copy, "persons", "per_shavkat_muhammad", "side", "rusia")
+    with pytest.raises(dataset.DataError) as info:
+        dataset.load(data_copy)
+    assert len(info.value.problems) == 2
