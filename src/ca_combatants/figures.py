@@ -1,0 +1,248 @@
+"""One function per chart. Each returns a Figure (SVG, caption, alt text) or None when there is
+nothing to draw, so a section says so in words instead of showing an empty chart."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display; the same bytes everywhere
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from markupsafe import Markup, escape  # noqa: E402
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+SIDE_COLOURS = {"Russia": "#D55E00", "Ukraine": "#0072B2"}
+WIDTH_IN = 6.3  # the A4 text block at 2 cm margins
+
+
+def apply_theme() -> None:
+    sns.set_theme(context="paper", style="whitegrid", palette=OKABE_ITO, font="DejaVu Sans")
+    plt.rcParams.update(
+        {
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8.5,
+            "ytick.labelsize": 8.5,
+            "legend.fontsize": 8.5,
+            "svg.hashsalt": "ca-brief",  # stable ids inside the SVG
+            "svg.fonttype": "none",  # text stays text: searchable, sharp, small
+            "figure.dpi": 100,
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    number: int
+    caption: str
+    alt: str
+    svg: str
+
+    def html(self) -> Markup:
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return Markup(
+            f'<figure class="chart" id="figure-{self.number}">'
+            f'<img src="data:image/svg+xml;base64,{data}" alt="{escape(self.alt)}">'
+            f"<figcaption><span class=\"label\">Figure {self.number}.</span> {escape(self.caption)}</figcaption></figure>"
+        )
+
+    def _repr_html_(self) -> str:
+        return str(self.html())
+
+
+def _to_svg(fig: plt.Figure) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _finish(number: int, caption: str, alt: str, fig: plt.Figure, redact: Callable[[str], str]) -> Figure:
+    return Figure(number, redact(caption), redact(alt), _to_svg(fig))
+
+
+# ------------------------------------------------------------------------------- charts
+
+
+def cases_by_country_side(counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+    """counts: country, side, cases (zeros included for every chosen country and side)."""
+    if counts["cases"].sum() == 0:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
+    sns.barplot(data=counts, x="country", y="cases", hue="side", palette=SIDE_COLOURS, ax=ax)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
+    ax.set(xlabel="", ylabel="Individuals recorded")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="Side fought for", frameon=False)
+    sns.despine(ax=ax, left=True)
+    parts = "; ".join(f"{r.country}, {r.side}: {r.cases}" for r in counts.itertuples() if r.cases)
+    return _finish(
+        number,
+        "Individuals recorded in the sources, by country of origin or citizenship and by side. A record is one named or described person, not an estimate of the total.",
+        f"Bar chart of recorded individuals by country and side. {parts}.",
+        fig,
+        redact,
+    )
+
+
+LANES = ["Russian measure", "Central Asian measure", "Legal case", "Reported case", "Media report"]
+LANE_OF = {
+    "russian_measure": "Russian measure",
+    "central_asian_measure": "Central Asian measure",
+    "criminal_case": "Legal case",
+    "legal_proceeding": "Legal case",
+    "media_report": "Media report",
+}
+
+
+def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+    """events: event_date_start, event_type, title, date_basis, short_label."""
+    if events.empty:
+        return None
+    data = events.assign(lane=events["event_type"].map(LANE_OF).fillna("Reported case"))
+    data["basis"] = data["date_basis"].map({"stated": "date stated", "derived": "date derived from context", "corrected": "date corrected (see discrepancies)"})
+    lanes = [lane for lane in LANES if lane in set(data["lane"])]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.55 * len(lanes) + 1.9))
+    sns.scatterplot(data=data, x="event_date_start", y="lane", hue="lane", hue_order=lanes, style="basis",
+                    style_order=["date stated", "date derived from context", "date corrected (see discrepancies)"],
+                    markers={"date stated": "o", "date derived from context": "D", "date corrected (see discrepancies)": "X"},
+                    s=55, ax=ax, legend="brief", palette=OKABE_ITO[: len(lanes)])
+    ax.set_yticks(range(len(lanes)), lanes)
+    ax.set_ylim(len(lanes) - 0.4, -0.9)
+    measures = data[data["lane"] == "Russian measure"].reset_index(drop=True)
+    for i, row in measures.iterrows():
+        ax.annotate(redact(str(row["short_label"])), (row["event_date_start"], lanes.index("Russian measure")),
+                    xytext=(0, 9 + 9 * (int(i) % 3)), textcoords="offset points", ha="center", fontsize=7, color="#333333")
+    ax.set(xlabel="", ylabel="")
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [(h, lab) for h, lab in zip(handles, labels, strict=False) if lab.startswith("date")]
+    ax.legend([h for h, _ in keep], [lab for _, lab in keep], loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=7.5)
+    fig.autofmt_xdate(rotation=0, ha="center")
+    sns.despine(ax=ax, left=True)
+    counts = data["lane"].value_counts()
+    first, last = data["event_date_start"].min(), data["event_date_start"].max()
+    return _finish(
+        number,
+        "Timeline of Russian recruitment measures, Central Asian responses, legal steps, reported cases and media reports. Russian measures are labelled; every event is listed in the recruitment section's table.",
+        f"Timeline from {first:%B %Y} to {last:%B %Y} with {len(data)} events: "
+        + ", ".join(f"{n} {lane.lower()}" for lane, n in counts.items())
+        + ".",
+        fig,
+        redact,
+    )
+
+
+def channels_by_case(channel_counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+    """channel_counts: tactic, category, side, cases (individuals in scope showing the tactic)."""
+    data = channel_counts[channel_counts["cases"] > 0]
+    if data.empty:
+        return None
+    order = data.groupby("tactic")["cases"].sum().sort_values(ascending=False).index.tolist()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.32 * len(order) + 1.0))
+    sns.barplot(data=data, y="tactic", x="cases", hue="side", order=order, palette=SIDE_COLOURS, ax=ax, orient="h")
+    ax.set(xlabel="Individuals whose case shows the channel", ylabel="")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="Side", frameon=False, loc="lower right")
+    sns.despine(ax=ax, left=True)
+    totals = data.groupby("tactic")["cases"].sum().loc[order]
+    return _finish(
+        number,
+        "Recruitment channels by case: how many recorded individuals' cases show each channel. One case can show several channels.",
+        "Horizontal bar chart of recruitment channels. " + "; ".join(f"{t}: {n}" for t, n in totals.items()) + ".",
+        fig,
+        redact,
+    )
+
+
+def penalty_ranges(provisions: pd.DataFrame, missing_countries: list[str], number: int, redact: Callable[[str], str]) -> Figure | None:
+    """provisions: row_label, penalty_min_years, penalty_max_years, text_status, penalty_kind."""
+    if provisions.empty:
+        return None
+    data = provisions.reset_index(drop=True)
+    labels = data["row_label"].tolist() + [f"{c}: no statute recorded" for c in missing_countries]
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.34 * len(labels) + 1.0))
+    for i, row in data.iterrows():
+        lo = row["penalty_min_years"]
+        hi = float(row["penalty_max_years"])
+        superseded = row["text_status"] == "superseded"
+        colour = "#999999" if superseded else (OKABE_ITO[0] if row["penalty_kind"] == "imprisonment" else OKABE_ITO[4])
+        start = 0.0 if pd.isna(lo) else float(lo)
+        ax.hlines(i, start, hi, colors=colour, linewidth=5, linestyles="dotted" if pd.isna(lo) else "solid", alpha=0.9)
+        if not pd.isna(lo):
+            ax.plot([start], [i], marker="|", markersize=12, color=colour)
+        ax.plot([hi], [i], marker="|", markersize=12, color=colour)
+        text = f"up to {hi:g}" if pd.isna(lo) else f"{start:g}–{hi:g}"
+        ax.annotate(text + (" (old text)" if superseded else ""), (hi, i), xytext=(6, -3), textcoords="offset points", fontsize=7.5)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.6)
+    ax.set_xlim(0, max(22, float(data["penalty_max_years"].max()) + 4))
+    ax.set(xlabel="Years (imprisonment, or correctional labour where marked)", ylabel="")
+    sns.despine(ax=ax, left=True)
+    parts = "; ".join(
+        f"{r.row_label}: {'up to ' + format(float(r.penalty_max_years), 'g') if pd.isna(r.penalty_min_years) else format(float(r.penalty_min_years), 'g') + ' to ' + format(float(r.penalty_max_years), 'g')} years"
+        for r in data.itertuples()
+    )
+    missing = f" No statute recorded for {', '.join(missing_countries)}." if missing_countries else ""
+    return _finish(
+        number,
+        "Penalty ranges for fighting abroad, by country and provision, as reported. Dotted bars give only a maximum; grey bars are superseded texts; orange bars are fines or correctional labour, not prison.",
+        f"Interval chart of penalties. {parts}.{missing}",
+        fig,
+        redact,
+    )
+
+
+def sides_compared(status_counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+    """status_counts: side, status, cases."""
+    if status_counts["cases"].sum() == 0:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
+    sns.barplot(data=status_counts, y="status", x="cases", hue="side", palette=SIDE_COLOURS, ax=ax, orient="h")
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
+    ax.set(xlabel="Individuals recorded", ylabel="")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="Side", frameon=False, loc="lower right")
+    sns.despine(ax=ax, left=True)
+    parts = "; ".join(f"{r.side}, {r.status}: {r.cases}" for r in status_counts.itertuples() if r.cases)
+    return _finish(
+        number,
+        "The two sides compared: recorded individuals by latest reported status.",
+        f"Grouped bar chart by status and side. {parts}.",
+        fig,
+        redact,
+    )
+
+
+def deaths_over_time(deaths: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+    """deaths: as_of_date_start, value, counter, scope, qualifier. Points are never summed or joined across counters."""
+    if deaths.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.0))
+    markers = {"at least": "^", "about": "o", "exactly": "s"}
+    sns.scatterplot(data=deaths, x="as_of_date_start", y="value", hue="counter", style="qualifier_label", markers=markers, s=70, ax=ax, palette=OKABE_ITO[: deaths["counter"].nunique()])
+    for row in deaths.itertuples():
+        ax.annotate(f"{row.value:g} {row.scope}", (row.as_of_date_start, row.value), xytext=(6, 2), textcoords="offset points", fontsize=7)
+    ax.set(xlabel="Count as of", ylabel="Deaths counted")
+    ax.set_ylim(0, float(deaths["value"].max()) * 1.25)
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    fig.autofmt_xdate(rotation=0, ha="center")
+    sns.despine(ax=ax)
+    parts = "; ".join(f"{r.counter}, {r.as_of_date_start:%B %Y}: {r.qualifier_label} {r.value:g} ({r.scope})" for r in deaths.itertuples())
+    return _finish(
+        number,
+        "Counts of the dead over time, by who counted and as of when. Each point is one count of one population; counts of different populations or methods are not added together.",
+        f"Scatter chart of death counts. {parts}.",
+        fig,
+        redact,
+    )

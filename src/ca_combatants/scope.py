@@ -1,0 +1,264 @@
+"""The part of the dataset one brief may use: what was published by `as_of`, about the chosen
+countries and side, within the period; plus citation numbering and name redaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from .dataset import Dataset
+from .params import COUNTRY_NAMES, BriefParams
+
+CENTRAL_ASIA = frozenset(COUNTRY_NAMES)
+SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine"}
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+
+def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str:
+    """'2023-04-16' -> '16 April 2023'; reduced precision keeps what is known."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "undated"
+    text = value if isinstance(value, str) else value.strftime("%Y-%m-%d")
+    parts = text.split("-")
+    if len(parts) == 1 or precision == "year":
+        return parts[0]
+    month = MONTHS[int(parts[1]) - 1]
+    if precision == "season":
+        season = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring", 6: "summer", 7: "summer", 8: "summer"}
+        return f"{season.get(int(parts[1]), 'autumn')} {parts[0]}"
+    if len(parts) == 2 or precision == "month":
+        return f"{month} {parts[0]}"
+    day = f"{int(parts[2])} {month} {parts[0]}"
+    return {"approximate": f"around {day}", "on_or_before": f"by {day}"}.get(precision, day)
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    source_id: str
+    claim_ids: tuple[str, ...]
+
+
+class Scope:
+    """Filtered, read-only views of a Dataset for one parameter set."""
+
+    def __init__(self, dataset: Dataset, params: BriefParams):
+        self.ds = dataset
+        self.params = params
+        self.cited_claims: set[str] = set()
+
+    # ------------------------------------------------------------------ time
+    @cached_property
+    def newest_source_date(self) -> pd.Timestamp:
+        return pd.Timestamp(self.ds.sources["published_latest"].max())
+
+    @cached_property
+    def as_of(self) -> pd.Timestamp:
+        return pd.Timestamp(self.params.as_of) if self.params.as_of else self.newest_source_date
+
+    @cached_property
+    def sources(self) -> pd.DataFrame:
+        """Sources published by as_of; an undated source counts as published on the newest date."""
+        src = self.ds.sources
+        effective = src["published_latest"].fillna(self.newest_source_date)
+        out = src[effective <= self.as_of].copy()
+        out["sort_date"] = out["published_earliest"].fillna(self.newest_source_date)
+        out = out.sort_values(["sort_date", "source_id"]).reset_index(drop=True)
+        out["ref_number"] = range(1, len(out) + 1)
+        return out
+
+    @cached_property
+    def claims(self) -> pd.DataFrame:
+        return self.ds.claims[self.ds.claims["source_id"].isin(self.sources["source_id"])]
+
+    def _supported(self, column: str, ids: pd.Series) -> pd.Series:
+        return ids.isin(self.claims[column].dropna())
+
+    # ------------------------------------------------------------------ people
+    @cached_property
+    def persons_visible(self) -> pd.DataFrame:
+        """Everyone the visible claims mention, whatever their country or side."""
+        p = self.ds.persons
+        mentioned = set(self.claims["person_id"].dropna()) | set(self.claims["speaker_person_id"].dropna())
+        return p[p["person_id"].isin(mentioned)]
+
+    @cached_property
+    def combatants(self) -> pd.DataFrame:
+        """Combatants from the chosen countries on the chosen side, known by as_of."""
+        p = self.persons_visible
+        countries = set(self.params.countries)
+        citizen = p["citizenships"].fillna("").map(lambda v: bool(countries & set(v.split(";"))))
+        from_country = p["country_of_origin"].isin(countries) | citizen
+        sides = ["russia", "ukraine"] if self.params.side == "both" else [self.params.side]
+        chosen = p["is_combatant"] & from_country & p["side"].isin(sides)
+        return p[chosen].sort_values(["side", "country_of_origin", "person_id"]).reset_index(drop=True)
+
+    # ------------------------------------------------------------------ events and numbers
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        e = self.ds.events
+        visible = self._supported("event_id", e["event_id"]) & (e["event_date_start"] <= self.as_of)
+        if self.params.period_start:
+            visible &= e["event_date_end"] >= pd.Timestamp(self.params.period_start)
+        if self.params.period_end:
+            visible &= e["event_date_start"] <= pd.Timestamp(self.params.period_end)
+        combatant_ids = set(self.ds.persons.loc[self.ds.persons["is_combatant"], "person_id"])
+        about_combatant = e["person_id"].isin(combatant_ids)
+        relevant = ~about_combatant | e["person_id"].isin(self.combatants["person_id"])
+        # an event in a Central Asian state belongs to that state's brief
+        home = e["country"].isin(CENTRAL_ASIA)
+        relevant &= ~home | e["country"].isin(self.params.countries) | about_combatant
+        return e[visible & relevant].sort_values(["event_date_start", "event_id"]).reset_index(drop=True)
+
+    @cached_property
+    def figures(self) -> pd.DataFrame:
+        f = self.ds.figures
+        visible = self._supported("figure_id", f["figure_id"]) & (f["as_of_date_start"] <= self.as_of)
+        countries = set(self.params.countries)
+        scope_ok = f["country_scope"].fillna("").map(lambda v: not v or bool(countries & set(v.split(";"))))
+        side_ok = f["side"].isin(["both", "not_applicable", "none", "unknown"]) | (self.params.side == "both") | (f["side"] == self.params.side)
+        return f[visible & scope_ok & side_ok].reset_index(drop=True)
+
+    @cached_property
+    def provisions(self) -> pd.DataFrame:
+        lp = self.ds.legal_provisions
+        return lp[lp["country"].isin(self.params.countries) & self._supported("provision_id", lp["provision_id"])].reset_index(drop=True)
+
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        c = self.ds.legal_cases
+        visible = self._supported("case_id", c["case_id"])
+        relevant = c["person_id"].isin(self.combatants["person_id"]) | (c["person_id"].isna() & c["jurisdiction"].isin(self.params.countries))
+        return c[visible & relevant].reset_index(drop=True)
+
+    @cached_property
+    def tactic_evidence(self) -> pd.DataFrame:
+        te = self.ds.tactic_evidence
+        visible = te["claim_id"].isin(self.claims["claim_id"])
+        relevant = te["person_id"].isna() | te["person_id"].isin(self.combatants["person_id"])
+        return te[visible & relevant]
+
+    @cached_property
+    def discrepancies(self) -> pd.DataFrame:
+        """Disagreements whose versions are visible and concern the scope; only visible versions."""
+        links = self.ds.discrepancy_claims.merge(self.claims[["claim_id", "source_id", "person_id", "quote", "statement"]], on="claim_id")
+        disc = self.ds.discrepancies.merge(links, on="discrepancy_id")
+        out_of_scope = set(self.ds.persons["person_id"]) - set(self.combatants["person_id"]) - set(self.ds.persons.loc[~self.ds.persons["is_combatant"], "person_id"])
+        keep = []
+        for did, group in disc.groupby("discrepancy_id", sort=False):
+            persons = set(group["person_id"].dropna())
+            if persons and persons <= out_of_scope:
+                continue
+            if len(group) < 2 and group["discrepancy_kind"].iloc[0] != "error":
+                continue
+            keep.append(did)
+        return disc[disc["discrepancy_id"].isin(keep)].reset_index(drop=True)
+
+    @cached_property
+    def judgments(self) -> tuple[pd.DataFrame, int]:
+        """Judgments all of whose claims are visible, and how many were withheld."""
+        jc = self.ds.judgment_claims
+        visible = jc.assign(ok=jc["claim_id"].isin(self.claims["claim_id"])).groupby("judgment_id")["ok"].all()
+        j = self.ds.judgments
+        shown = j[j["judgment_id"].map(visible).fillna(False).astype(bool)].sort_values("display_order")
+        return shown.reset_index(drop=True), len(j) - len(shown)
+
+    # ------------------------------------------------------------------ lookups
+    def claim(self, claim_id: str) -> pd.Series:
+        return self.ds.claims.set_index("claim_id").loc[claim_id]
+
+    def org_name(self, org_id: str | None) -> str:
+        if org_id is None or pd.isna(org_id):
+            return ""
+        return str(self.ds.organisations.set_index("org_id").at[org_id, "name"])
+
+    def source(self, source_id: str) -> pd.Series:
+        return self.sources.set_index("source_id").loc[source_id]
+
+    # ------------------------------------------------------------------ citations
+    def cite(self, *claim_ids: str) -> Markup:
+        """Linked reference numbers for claims, e.g. [2][5]; records the claims as cited."""
+        visible = [c for c in claim_ids if c in set(self.claims["claim_id"])]
+        if not visible:
+            return Markup("")
+        self.cited_claims.update(visible)
+        by_source: dict[str, list[str]] = {}
+        for cid in visible:
+            by_source.setdefault(str(self.claim(cid)["source_id"]), []).append(cid)
+        numbers = self.sources.set_index("source_id")["ref_number"]
+        marks = []
+        for sid in sorted(by_source, key=lambda s: int(numbers[s])):
+            ids = " ".join(by_source[sid])
+            marks.append(f'<a class="cite" href="#ref-{escape(sid)}" title="claims: {escape(ids)}">[{int(numbers[sid])}]</a>')
+        return Markup("".join(marks))
+
+    def attribution(self, claim_id: str) -> str:
+        """Who said it and who relayed it: 'KazTag, as relayed by Orda.kz'."""
+        c = self.claim(claim_id)
+        publisher = self.org_name(self.ds.sources.set_index("source_id").at[c["source_id"], "publisher_org_id"])
+        speaker = ""
+        if pd.notna(c["speaker_person_id"]):
+            speaker = self.person_name(str(c["speaker_person_id"]))
+        elif pd.notna(c["speaker_org_id"]):
+            speaker = self.org_name(c["speaker_org_id"])
+        first = self.org_name(c["first_reported_by_org_id"])
+        if first and speaker:
+            return f"{speaker}, as reported by {first} and relayed by {publisher}"
+        if first:
+            return f"{first}, as relayed by {publisher}"
+        if speaker:
+            return f"{speaker}, as reported by {publisher}"
+        return publisher
+
+    # ------------------------------------------------------------------ names and redaction
+    @cached_property
+    def _private_codes(self) -> dict[str, str]:
+        private = self.ds.persons[self.ds.persons["is_named"] & ~self.ds.persons["is_public_figure"]].sort_values("person_id")
+        return {pid: f"P{n:02d}" for n, pid in enumerate(private["person_id"], 1)}
+
+    @property
+    def redacting(self) -> bool:
+        return self.params.redact_private_persons
+
+    def person_name(self, person_id: str) -> str:
+        p = self.ds.persons.set_index("person_id").loc[person_id]
+        if pd.isna(p["name"]):
+            return str(p["label"])
+        if self.redacting and person_id in self._private_codes:
+            return f"{self._private_codes[person_id]} ({p['label']})"
+        return str(p["name"])
+
+    @cached_property
+    def _redaction_pattern(self) -> re.Pattern[str] | None:
+        persons = self.ds.persons
+        public_tokens = {t for n in persons.loc[persons["is_public_figure"], ["name", "name_variants"]].fillna("").agg(" ".join, axis=1) for t in re.findall(r"\w+", n)}
+        replacements: dict[str, str] = {}
+        for pid, code in self._private_codes.items():
+            row = persons.set_index("person_id").loc[pid]
+            names = [str(row["name"])] + [v.strip() for v in str(row["name_variants"] or "").split(";") if v.strip() and str(row["name_variants"]) != "<NA>"]
+            for name in names:
+                replacements[name] = code
+                for token in re.findall(r"\w+", name):
+                    if len(token) >= 3 and token not in public_tokens:
+                        replacements[token] = code
+        if not replacements:
+            return None
+        self._replacements = replacements
+        alternatives = sorted(replacements, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
+
+    def redact(self, text: str) -> str:
+        """Replace every private person's name, and each distinctive part of it, by its code."""
+        if not self.redacting or self._redaction_pattern is None:
+            return text
+        return self._redaction_pattern.sub(lambda m: f"[{self._replacements[m.group(0)]}]", text)
+
+    def private_name_strings(self) -> list[str]:
+        """Every string redaction must remove (for tests and checks)."""
+        if self._redaction_pattern is None:
+            return []
+        return sorted(self._replacements)

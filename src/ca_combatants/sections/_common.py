@@ -1,0 +1,64 @@
+"""Pieces several sections share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..figures import Figure
+from ..params import COUNTRY_NAMES
+from ..scope import SIDE_NAMES, Scope
+
+STATUS_LABELS = {
+    "fighting": "fighting",
+    "serving": "serving (with a force, combat not confirmed)",
+    "killed": "killed",
+    "captured": "captured",
+    "imprisoned": "imprisoned",
+    "prosecuted": "prosecuted at home",
+    "missing": "missing",
+    "unknown": "unknown",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart a section wants: drawn later, once the brief has numbered every chart."""
+
+    key: str
+    has_data: bool
+    draw: Callable[[int, Callable[[str], str]], Figure | None]
+
+
+def country_name(code: str | None) -> str:
+    if code is None or pd.isna(code):
+        return "unknown"
+    return COUNTRY_NAMES.get(str(code), str(code))
+
+
+def side_name(side: str) -> str:
+    return SIDE_NAMES.get(side, side)
+
+
+def claims_about(scope: Scope, column: str, value: str) -> pd.DataFrame:
+    return scope.claims[scope.claims[column] == value]
+
+
+def claim_rows(scope: Scope, claims: pd.DataFrame) -> list[dict[str, Any]]:
+    """Claims as template rows: statement, quote, who said it, citation."""
+    rows = []
+    for c in claims.itertuples():
+        rows.append(
+            {
+                "claim_id": c.claim_id,
+                "statement": c.statement,
+                "quote": None if pd.isna(c.quote) else c.quote,
+                "attribution": scope.attribution(c.claim_id),
+                "credibility": int(c.information_credibility),
+                "second_hand": pd.notna(c.first_reported_by_org_id),
+            }
+        )
+    return rows

@@ -1,0 +1,37 @@
+"""Key judgments: analyst-authored, in ICD 203 estimative language, each tied to its claims."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..scope import Scope
+
+TERMS = {
+    "almost_no_chance": "Almost no chance",
+    "very_unlikely": "Very unlikely",
+    "unlikely": "Unlikely",
+    "roughly_even_chance": "Roughly even chance",
+    "likely": "Likely",
+    "very_likely": "Very likely",
+    "almost_certain": "Almost certain",
+}
+
+
+def analyse(scope: Scope) -> dict[str, Any]:
+    shown, withheld = scope.judgments
+    jc = scope.ds.judgment_claims
+    items = []
+    for j in shown.itertuples():
+        claim_ids = jc.loc[jc["judgment_id"] == j.judgment_id, "claim_id"].tolist()
+        sources = scope.claims[scope.claims["claim_id"].isin(claim_ids)]["source_id"].nunique()
+        items.append(
+            {
+                "term": TERMS[j.estimative_term],
+                "confidence": j.confidence,
+                "text": j.judgment,
+                "rationale": j.rationale,
+                "claim_ids": claim_ids,
+                "n_sources": sources,
+            }
+        )
+    return {"items": items, "withheld": withheld, "terms": list(TERMS.values()), "charts": []}

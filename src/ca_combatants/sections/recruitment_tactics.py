@@ -1,0 +1,85 @@
+"""Recruitment tactics: the taxonomy, which cases show which channel, and a timeline of measures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .. import figures
+from ..scope import Scope, format_date
+from ._common import Chart, claim_rows, side_name
+
+CATEGORY_LABELS = {
+    "coercion": "Coercion",
+    "alleged_abduction": "Alleged abduction",
+    "inducement": "Inducements",
+    "institutional_channel": "Institutional channels",
+    "outreach": "Street and community outreach",
+    "online": "Online recruiters",
+    "private_military_company": "Private military companies",
+    "prison": "Prisons",
+}
+SHORT_LABELS = {
+    "ev_2022_09_20_sakharovo_centre": "Sakharovo centre",
+    "ev_2022_09_20_duma_citizenship": "Duma: citizenship for 1 year",
+    "ev_2022_09_21_mobilisation": "Mobilisation",
+    "ev_2022_09_21_federation_council": "Federation Council",
+    "ev_2022_11_conscription_decree": "Foreign conscripts decree",
+    "ev_2023_04_04_sakharovo_second_wave": "Sakharovo 2nd wave",
+}
+
+
+def channel_counts(scope: Scope) -> pd.DataFrame:
+    """Distinct individuals in scope whose case shows each tactic, by side."""
+    te = scope.tactic_evidence.dropna(subset=["person_id"])
+    merged = te.merge(scope.combatants[["person_id", "side"]], on="person_id").merge(scope.ds.tactics, on="tactic_id")
+    counts = merged.groupby(["name", "tactic_category", "side"])["person_id"].nunique().rename("cases").reset_index()
+    counts = counts.rename(columns={"name": "tactic", "tactic_category": "category"})
+    counts["side"] = counts["side"].map(side_name)
+    return counts
+
+
+def analyse(scope: Scope) -> dict[str, Any]:
+    te = scope.tactic_evidence
+    tactics = scope.ds.tactics
+    rows = []
+    for t in tactics.itertuples():
+        ev = te[te["tactic_id"] == t.tactic_id]
+        claims = scope.claims[scope.claims["claim_id"].isin(ev["claim_id"])]
+        persons = [p for p in ev["person_id"].dropna().unique() if p in set(scope.combatants["person_id"])]
+        rows.append(
+            {
+                "tactic_id": t.tactic_id,
+                "name": t.name,
+                "category": CATEGORY_LABELS[t.tactic_category],
+                "description": t.description,
+                "n_reports": int(claims["claim_id"].nunique()),
+                "n_cases": len(persons),
+                "persons": persons,
+                "claims": claim_rows(scope, claims),
+            }
+        )
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["n_reports"]:
+            by_category.setdefault(row["category"], []).append(row)
+    events = scope.events.copy()
+    events["short_label"] = events["event_id"].map(SHORT_LABELS).fillna(events["title"])
+    events["when"] = [format_date(d, p) for d, p in zip(events["event_date"], events["date_precision"], strict=True)]
+    events["claim_ids"] = events["event_id"].map(lambda eid: scope.claims.loc[scope.claims["event_id"] == eid, "claim_id"].tolist())
+    counts = channel_counts(scope)
+    contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
+    return {
+        "taxonomy": rows,
+        "by_category": by_category,
+        "n_tactics_reported": sum(1 for r in rows if r["n_reports"]),
+        "n_measures": int((events["event_type"] == "russian_measure").sum()),
+        "events": events,
+        "channel_counts": counts,
+        "contested": contested,
+        "charts": [
+            Chart("timeline", not events.empty, lambda n, r: figures.timeline(events, n, r)),
+            Chart("channels_by_case", bool((counts["cases"] > 0).any()) if not counts.empty else False, lambda n, r: figures.channels_by_case(counts, n, r)),
+        ],
+    }
