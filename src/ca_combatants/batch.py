@@ -39,7 +39,9 @@ def jobs_from_grid(grid: dict[str, list[str]], base: dict[str, Any]) -> list[Job
     jobs = []
     for combo in itertools.product(*(grid[k] for k in keys)):
         values = dict(base)
-        values.update({k: (v.split("+") if k == "countries" else v) for k, v in zip(keys, combo, strict=True)})
+        values.update(
+            {k: (v.split("+") if k == "countries" else v) for k, v in zip(keys, combo, strict=True)}
+        )
         name = "brief-" + "-".join(v.replace("+", "") for v in combo)
         jobs.append(Job(check_name(name), parse_params(values)))
     return jobs
@@ -51,7 +53,9 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
     jobs, names = [], set()
     for i, item in enumerate(items, 1):
         if not isinstance(item, dict):
-            raise ParamsError(f"parameter set {i}: expected a mapping of parameter names to values, got {type(item).__name__}")
+            raise ParamsError(
+                f"parameter set {i}: expected a mapping of parameter names to values, got {type(item).__name__}"
+            )
         values = dict(base)
         values.update({k: v for k, v in item.items() if k != "name"})
         name = str(item.get("name", f"brief-{i:03d}"))
@@ -69,18 +73,31 @@ def _run(job: Job, output_dir: Path) -> Outcome:
     start = time.perf_counter()
     try:
         done = render(job.params, output_dir, job.name)
-        return Outcome(job.name, True, time.perf_counter() - start, "ok", {k: str(v) for k, v in done.files.items()})
+        return Outcome(
+            job.name,
+            True,
+            time.perf_counter() - start,
+            "ok",
+            {k: str(v) for k, v in done.files.items()},
+        )
     except (RenderError, ParamsError, ValueError) as exc:
         return Outcome(job.name, False, time.perf_counter() - start, str(exc), {})
     except Exception as exc:  # one brief's failure must not stop the others
-        return Outcome(job.name, False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}", {})
+        return Outcome(
+            job.name, False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}", {}
+        )
 
 
-def run_batch(jobs: list[Job], output_dir: Path, workers: int | None = None, progress: bool = True) -> list[Outcome]:
+def run_batch(
+    jobs: list[Job], output_dir: Path, workers: int | None = None, progress: bool = True
+) -> list[Outcome]:
     output_dir.mkdir(parents=True, exist_ok=True)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     outcomes: list[Outcome] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool, tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar:
+    with (
+        ProcessPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
+    ):
         futures = {pool.submit(_run, job, output_dir): job for job in jobs}
         for future in as_completed(futures):
             outcome = future.result()
@@ -94,10 +111,18 @@ def run_batch(jobs: list[Job], output_dir: Path, workers: int | None = None, pro
 
 
 def write_index(jobs: list[Job], outcomes: list[Outcome], output_dir: Path) -> Path:
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     params = {job.name: job.params for job in jobs}
     html = env.get_template("index.html.j2").render(
-        rows=[{"outcome": o, "params": params[o.name], "scope": params[o.name].scope_label()} for o in outcomes],
+        rows=[
+            {"outcome": o, "params": params[o.name], "scope": params[o.name].scope_label()}
+            for o in outcomes
+        ],
         css=(TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8"),
     )
     target = output_dir / "index.html"

@@ -42,7 +42,8 @@ def _present_tables(analyses: dict[str, dict[str, Any]]) -> list[str]:
         "tactic_taxonomy": True,
         "event_list": not a["recruitment_tactics"]["events"].empty,
         "legal_provisions": not a["legal_exposure"]["provisions"].empty,
-        "prosecutions": not a["legal_exposure"]["home_cases"].empty or not a["legal_exposure"]["russian_convictions"].empty,
+        "prosecutions": not a["legal_exposure"]["home_cases"].empty
+        or not a["legal_exposure"]["russian_convictions"].empty,
         "sides_table": sum(c["n"] for c in a["two_sides"]["columns"]) > 0,
         "source_list": True,
         "estimative_terms": True,
@@ -81,7 +82,10 @@ class Brief:
         self.dataset = dataset if dataset is not None else dataset_module.load(params.data_path)
         self.scope = Scope(self.dataset, params)
         apply_theme()
-        self.analyses = {name: importlib.import_module(f".sections.{name}", __package__).analyse(self.scope) for name in SECTION_ORDER}
+        self.analyses = {
+            name: importlib.import_module(f".sections.{name}", __package__).analyse(self.scope)
+            for name in SECTION_ORDER
+        }
         self.figure_numbers: dict[str, int] = {}
         for name in SECTION_ORDER:
             for chart in self.analyses[name]["charts"]:
@@ -106,14 +110,18 @@ class Brief:
         )
         env.filters["date"] = lambda v, precision="day": format_date(v, precision)
         env.filters["number"] = _number
-        env.tests["missing"] = lambda v: v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v))
+        env.tests["missing"] = lambda v: (
+            v is None or (not isinstance(v, (list, dict, str)) and pd.isna(v))
+        )
         return env
 
     def _context(self, name: str) -> dict[str, Any]:
         scope = self.scope
 
         def num(value: Any, key: str) -> Markup:
-            return Markup(f'<span class="num" data-key="{escape(key)}" data-value="{escape(str(value))}">{escape(_number(value))}</span>')
+            return Markup(
+                f'<span class="num" data-key="{escape(key)}" data-value="{escape(str(value))}">{escape(_number(value))}</span>'
+            )
 
         def fig(key: str) -> Markup:
             return Markup(f"<!--figure:{key}-->") if key in self.figure_numbers else Markup("")
@@ -143,9 +151,15 @@ class Brief:
         html = self.scope.redact(html)  # before charts go in: base64 must not be touched
         for chart in self.analyses[name]["charts"]:
             if chart.key in self.figure_numbers:
-                figure: Figure | None = chart.draw(self.figure_numbers[chart.key], self.scope.redact)
-                html = html.replace(f"<!--figure:{chart.key}-->", str(figure.html()) if figure else "")
-        return f'<section class="brief-section" id="{name}" data-section="{name}">\n{html}\n</section>'
+                figure: Figure | None = chart.draw(
+                    self.figure_numbers[chart.key], self.scope.redact
+                )
+                html = html.replace(
+                    f"<!--figure:{chart.key}-->", str(figure.html()) if figure else ""
+                )
+        return (
+            f'<section class="brief-section" id="{name}" data-section="{name}">\n{html}\n</section>'
+        )
 
     def section(self, name: str) -> Section:
         return Section(name, self.render_section(name))

@@ -35,7 +35,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _read_yaml(path: str) -> object:
-    import yaml  # noqa: PLC0415
+    import yaml
 
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -51,7 +51,9 @@ def _param_values(args: argparse.Namespace) -> dict[str, object]:
     if args.params:
         loaded = _read_yaml(args.params)
         if not isinstance(loaded, dict):
-            raise ParamsError(f"--params file {args.params} must hold a mapping of parameter names to values")
+            raise ParamsError(
+                f"--params file {args.params} must hold a mapping of parameter names to values"
+            )
         values.update(loaded)
     for option in PARAM_OPTIONS:
         value = getattr(args, option, None)
@@ -61,7 +63,7 @@ def _param_values(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from .render import RenderError, check_name, render  # noqa: PLC0415
+    from .render import RenderError, check_name, render
 
     try:
         params = parse_params(_param_values(args))
@@ -76,7 +78,10 @@ def _render(args: argparse.Namespace) -> int:
     except dataset.DataError as exc:
         for problem in exc.problems[:20]:
             print(f"data/{problem}", file=sys.stderr)
-        print(f"error: the data package is invalid ({len(exc.problems)} problem(s)); run 'ca-brief validate' for all of them", file=sys.stderr)
+        print(
+            f"error: the data package is invalid ({len(exc.problems)} problem(s)); run 'ca-brief validate' for all of them",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     except RenderError as exc:
         print(f"error: render failed: {exc}", file=sys.stderr)
@@ -94,7 +99,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _batch(args: argparse.Namespace) -> int:
-    from .batch import jobs_from_grid, jobs_from_list, run_batch  # noqa: PLC0415
+    from .batch import jobs_from_grid, jobs_from_list, run_batch
 
     try:
         base = _param_values(args)
@@ -105,8 +110,12 @@ def _batch(args: argparse.Namespace) -> int:
             for spec in args.grid:
                 key, sep, vals = spec.partition("=")
                 if not sep or not vals:
-                    raise ParamsError(f"bad --grid {spec!r}: expected NAME=V1,V2 (countries may join codes with '+', e.g. KZ+KG)")
-                grid[key.strip().replace("-", "_")] = [v.strip() for v in vals.split(",") if v.strip()]
+                    raise ParamsError(
+                        f"bad --grid {spec!r}: expected NAME=V1,V2 (countries may join codes with '+', e.g. KZ+KG)"
+                    )
+                grid[key.strip().replace("-", "_")] = [
+                    v.strip() for v in vals.split(",") if v.strip()
+                ]
             jobs = jobs_from_grid(grid, base)
         elif args.param_sets:
             jobs = jobs_from_list(_read_yaml(args.param_sets), base)  # type: ignore[arg-type]
@@ -131,7 +140,17 @@ def _batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-PARAM_OPTIONS = ("countries", "side", "as_of", "period_start", "period_end", "redact_private_persons", "data_dir", "title", "paper_size")
+PARAM_OPTIONS = (
+    "countries",
+    "side",
+    "as_of",
+    "period_start",
+    "period_end",
+    "redact_private_persons",
+    "data_dir",
+    "title",
+    "paper_size",
+)
 
 
 def _add_param_options(p: argparse.ArgumentParser) -> None:
@@ -139,11 +158,28 @@ def _add_param_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--params", metavar="FILE", help="YAML file of parameters")
     g.add_argument("--countries", help="comma-separated: KZ,KG,TJ,UZ,TM (default all)")
     g.add_argument("--side", help="russia, ukraine or both (default both)")
-    g.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="use only information published by this date (default: newest source)")
-    g.add_argument("--period-start", dest="period_start", metavar="YYYY-MM-DD", help="earliest event date")
-    g.add_argument("--period-end", dest="period_end", metavar="YYYY-MM-DD", help="latest event date")
-    g.add_argument("--redact-private-persons", dest="redact_private_persons", action="store_const", const=True, help="replace private persons' names with codes")
-    g.add_argument("--data-dir", dest="data_dir", help="data package folder (default: the repository's data/)")
+    g.add_argument(
+        "--as-of",
+        dest="as_of",
+        metavar="YYYY-MM-DD",
+        help="use only information published by this date (default: newest source)",
+    )
+    g.add_argument(
+        "--period-start", dest="period_start", metavar="YYYY-MM-DD", help="earliest event date"
+    )
+    g.add_argument(
+        "--period-end", dest="period_end", metavar="YYYY-MM-DD", help="latest event date"
+    )
+    g.add_argument(
+        "--redact-private-persons",
+        dest="redact_private_persons",
+        action="store_const",
+        const=True,
+        help="replace private persons' names with codes",
+    )
+    g.add_argument(
+        "--data-dir", dest="data_dir", help="data package folder (default: the repository's data/)"
+    )
     g.add_argument("--title", help="title on the cover")
     g.add_argument("--paper-size", dest="paper_size", help="A4 (default) or Letter")
 
@@ -159,16 +195,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="data folder (default: the repository's data/)",
     )
     p.set_defaults(func=_validate)
-    r = sub.add_parser("render", help="render one brief: NAME.html, NAME.pdf, NAME.ipynb, NAME.manifest.json")
+    r = sub.add_parser(
+        "render", help="render one brief: NAME.html, NAME.pdf, NAME.ipynb, NAME.manifest.json"
+    )
     _add_param_options(r)
     r.add_argument("--output-dir", default="reports", help="where to write (default: reports/)")
     r.add_argument("--name", default="brief", help="file name stem (default: brief)")
     r.set_defaults(func=_render)
     b = sub.add_parser("batch", help="render many briefs in parallel, with an index.html")
     _add_param_options(b)
-    b.add_argument("--grid", action="append", metavar="NAME=V1,V2", help="a parameter and its values; repeat for a grid (e.g. --grid countries=KZ,KG --grid side=russia,ukraine)")
-    b.add_argument("--param-sets", dest="param_sets", metavar="FILE", help="YAML list of parameter sets (each may have a 'name')")
-    b.add_argument("--output-dir", default="reports/batch", help="where to write (default: reports/batch)")
+    b.add_argument(
+        "--grid",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="a parameter and its values; repeat for a grid (e.g. --grid countries=KZ,KG --grid side=russia,ukraine)",
+    )
+    b.add_argument(
+        "--param-sets",
+        dest="param_sets",
+        metavar="FILE",
+        help="YAML list of parameter sets (each may have a 'name')",
+    )
+    b.add_argument(
+        "--output-dir", default="reports/batch", help="where to write (default: reports/batch)"
+    )
     b.add_argument("--jobs", type=int, default=None, help="parallel renders (default: CPU cores)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=_batch)

@@ -12,10 +12,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display; the same bytes everywhere
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from markupsafe import Markup, escape  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+import pandas as pd
+import seaborn as sns
+from markupsafe import Markup, escape
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -52,7 +54,7 @@ class Figure:
         return Markup(
             f'<figure class="chart" id="figure-{self.number}">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{escape(self.alt)}">'
-            f"<figcaption><span class=\"label\">Figure {self.number}.</span> {escape(self.caption)}</figcaption></figure>"
+            f'<figcaption><span class="label">Figure {self.number}.</span> {escape(self.caption)}</figcaption></figure>'
         )
 
     def _repr_html_(self) -> str:
@@ -66,14 +68,18 @@ def _to_svg(fig: plt.Figure) -> str:
     return buf.getvalue()
 
 
-def _finish(number: int, caption: str, alt: str, fig: plt.Figure, redact: Callable[[str], str]) -> Figure:
+def _finish(
+    number: int, caption: str, alt: str, fig: plt.Figure, redact: Callable[[str], str]
+) -> Figure:
     return Figure(number, redact(caption), redact(alt), _to_svg(fig))
 
 
 # ------------------------------------------------------------------------------- charts
 
 
-def cases_by_country_side(counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+def cases_by_country_side(
+    counts: pd.DataFrame, number: int, redact: Callable[[str], str]
+) -> Figure | None:
     """counts: country, side, cases (zeros included for every chosen country and side)."""
     if counts["cases"].sum() == 0:
         return None
@@ -82,7 +88,7 @@ def cases_by_country_side(counts: pd.DataFrame, number: int, redact: Callable[[s
     for container in ax.containers:
         ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
     ax.set(xlabel="", ylabel="Individuals recorded")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title="Side fought for", frameon=False)
     sns.despine(ax=ax, left=True)
     parts = "; ".join(f"{r.country}, {r.side}: {r.cases}" for r in counts.itertuples() if r.cases)
@@ -110,24 +116,79 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     if events.empty:
         return None
     data = events.assign(lane=events["event_type"].map(LANE_OF).fillna("Reported case"))
-    data["basis"] = data["date_basis"].map({"stated": "date stated", "derived": "date derived from context", "corrected": "date corrected (see discrepancies)"})
+    data["basis"] = data["date_basis"].map(
+        {
+            "stated": "date stated",
+            "derived": "date derived from context",
+            "corrected": "date corrected (see discrepancies)",
+        }
+    )
     lanes = [lane for lane in LANES if lane in set(data["lane"])]
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.55 * len(lanes) + 1.9))
-    sns.scatterplot(data=data, x="event_date_start", y="lane", hue="lane", hue_order=lanes, style="basis",
-                    style_order=["date stated", "date derived from context", "date corrected (see discrepancies)"],
-                    markers={"date stated": "o", "date derived from context": "D", "date corrected (see discrepancies)": "X"},
-                    s=55, ax=ax, legend="brief", palette=OKABE_ITO[: len(lanes)])
+    data["y"] = data["lane"].map(
+        lanes.index
+    )  # explicit positions: lane labels must match their points
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.5 * len(lanes) + 2.6))
+    basis_markers = {
+        "date stated": "o",
+        "date derived from context": "D",
+        "date corrected (see discrepancies)": "X",
+    }
+    for lane_index, lane in enumerate(lanes):
+        for basis, marker in basis_markers.items():
+            points = data[(data["lane"] == lane) & (data["basis"] == basis)]
+            if not points.empty:
+                ax.scatter(
+                    points["event_date_start"],
+                    points["y"],
+                    marker=marker,
+                    s=42,
+                    color=OKABE_ITO[lane_index],
+                    edgecolors="white",
+                    linewidths=0.6,
+                    zorder=3,
+                )
     ax.set_yticks(range(len(lanes)), lanes)
-    ax.set_ylim(len(lanes) - 0.4, -0.9)
-    measures = data[data["lane"] == "Russian measure"].reset_index(drop=True)
+    measures = (
+        data[data["lane"] == "Russian measure"]
+        .sort_values(["event_date_start", "event_id"])
+        .reset_index(drop=True)
+    )
+    top = lanes.index("Russian measure") if "Russian measure" in lanes else 0
     for i, row in measures.iterrows():
-        ax.annotate(redact(str(row["short_label"])), (row["event_date_start"], lanes.index("Russian measure")),
-                    xytext=(0, 9 + 9 * (int(i) % 3)), textcoords="offset points", ha="center", fontsize=7, color="#333333")
+        ax.annotate(
+            redact(str(row["short_label"])),
+            (row["event_date_start"], top),
+            xytext=(6, 10 + 10 * int(i)),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=7,
+            color="#333333",
+            arrowprops={
+                "arrowstyle": "-",
+                "color": "#999999",
+                "linewidth": 0.6,
+                "shrinkA": 0,
+                "shrinkB": 3,
+            },
+        )
+    ax.set_ylim(len(lanes) - 0.5, -0.6 - 0.33 * len(measures))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    legend_handles = [
+        plt.Line2D([], [], marker=m, linestyle="", color="#333333", label=b)
+        for b, m in basis_markers.items()
+        if b in set(data["basis"])
+    ]
     ax.set(xlabel="", ylabel="")
-    handles, labels = ax.get_legend_handles_labels()
-    keep = [(h, lab) for h, lab in zip(handles, labels, strict=False) if lab.startswith("date")]
-    ax.legend([h for h, _ in keep], [lab for _, lab in keep], loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, frameon=False, fontsize=7.5)
-    fig.autofmt_xdate(rotation=0, ha="center")
+    ax.legend(
+        handles=legend_handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1),
+        ncol=3,
+        frameon=False,
+        fontsize=7.5,
+    )
     sns.despine(ax=ax, left=True)
     counts = data["lane"].value_counts()
     first, last = data["event_date_start"].min(), data["event_date_start"].max()
@@ -142,29 +203,47 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     )
 
 
-def channels_by_case(channel_counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+def channels_by_case(
+    channel_counts: pd.DataFrame, number: int, redact: Callable[[str], str]
+) -> Figure | None:
     """channel_counts: tactic, category, side, cases (individuals in scope showing the tactic)."""
     data = channel_counts[channel_counts["cases"] > 0]
     if data.empty:
         return None
     order = data.groupby("tactic")["cases"].sum().sort_values(ascending=False).index.tolist()
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.32 * len(order) + 1.0))
-    sns.barplot(data=data, y="tactic", x="cases", hue="side", order=order, palette=SIDE_COLOURS, ax=ax, orient="h")
+    sns.barplot(
+        data=data,
+        y="tactic",
+        x="cases",
+        hue="side",
+        order=order,
+        palette=SIDE_COLOURS,
+        ax=ax,
+        orient="h",
+    )
     ax.set(xlabel="Individuals whose case shows the channel", ylabel="")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title="Side", frameon=False, loc="lower right")
     sns.despine(ax=ax, left=True)
     totals = data.groupby("tactic")["cases"].sum().loc[order]
     return _finish(
         number,
         "Recruitment channels by case: how many recorded individuals' cases show each channel. One case can show several channels.",
-        "Horizontal bar chart of recruitment channels. " + "; ".join(f"{t}: {n}" for t, n in totals.items()) + ".",
+        "Horizontal bar chart of recruitment channels. "
+        + "; ".join(f"{t}: {n}" for t, n in totals.items())
+        + ".",
         fig,
         redact,
     )
 
 
-def penalty_ranges(provisions: pd.DataFrame, missing_countries: list[str], number: int, redact: Callable[[str], str]) -> Figure | None:
+def penalty_ranges(
+    provisions: pd.DataFrame,
+    missing_countries: list[str],
+    number: int,
+    redact: Callable[[str], str],
+) -> Figure | None:
     """provisions: row_label, penalty_min_years, penalty_max_years, text_status, penalty_kind."""
     if provisions.empty:
         return None
@@ -175,14 +254,32 @@ def penalty_ranges(provisions: pd.DataFrame, missing_countries: list[str], numbe
         lo = row["penalty_min_years"]
         hi = float(row["penalty_max_years"])
         superseded = row["text_status"] == "superseded"
-        colour = "#999999" if superseded else (OKABE_ITO[0] if row["penalty_kind"] == "imprisonment" else OKABE_ITO[4])
+        colour = (
+            "#999999"
+            if superseded
+            else (OKABE_ITO[0] if row["penalty_kind"] == "imprisonment" else OKABE_ITO[4])
+        )
         start = 0.0 if pd.isna(lo) else float(lo)
-        ax.hlines(i, start, hi, colors=colour, linewidth=5, linestyles="dotted" if pd.isna(lo) else "solid", alpha=0.9)
+        ax.hlines(
+            i,
+            start,
+            hi,
+            colors=colour,
+            linewidth=5,
+            linestyles="dotted" if pd.isna(lo) else "solid",
+            alpha=0.9,
+        )
         if not pd.isna(lo):
             ax.plot([start], [i], marker="|", markersize=12, color=colour)
         ax.plot([hi], [i], marker="|", markersize=12, color=colour)
         text = f"up to {hi:g}" if pd.isna(lo) else f"{start:g}–{hi:g}"
-        ax.annotate(text + (" (old text)" if superseded else ""), (hi, i), xytext=(6, -3), textcoords="offset points", fontsize=7.5)
+        ax.annotate(
+            text + (" (old text)" if superseded else ""),
+            (hi, i),
+            xytext=(6, -3),
+            textcoords="offset points",
+            fontsize=7.5,
+        )
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.6)
     ax.set_xlim(0, max(22, float(data["penalty_max_years"].max()) + 4))
@@ -192,7 +289,9 @@ def penalty_ranges(provisions: pd.DataFrame, missing_countries: list[str], numbe
         f"{r.row_label}: {'up to ' + format(float(r.penalty_max_years), 'g') if pd.isna(r.penalty_min_years) else format(float(r.penalty_min_years), 'g') + ' to ' + format(float(r.penalty_max_years), 'g')} years"
         for r in data.itertuples()
     )
-    missing = f" No statute recorded for {', '.join(missing_countries)}." if missing_countries else ""
+    missing = (
+        f" No statute recorded for {', '.join(missing_countries)}." if missing_countries else ""
+    )
     return _finish(
         number,
         "Penalty ranges for fighting abroad, by country and provision, as reported. Dotted bars give only a maximum; grey bars are superseded texts; orange bars are fines or correctional labour, not prison.",
@@ -202,19 +301,31 @@ def penalty_ranges(provisions: pd.DataFrame, missing_countries: list[str], numbe
     )
 
 
-def sides_compared(status_counts: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
+def sides_compared(
+    status_counts: pd.DataFrame, number: int, redact: Callable[[str], str]
+) -> Figure | None:
     """status_counts: side, status, cases."""
     if status_counts["cases"].sum() == 0:
         return None
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
-    sns.barplot(data=status_counts, y="status", x="cases", hue="side", palette=SIDE_COLOURS, ax=ax, orient="h")
+    sns.barplot(
+        data=status_counts,
+        y="status",
+        x="cases",
+        hue="side",
+        palette=SIDE_COLOURS,
+        ax=ax,
+        orient="h",
+    )
     for container in ax.containers:
         ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
     ax.set(xlabel="Individuals recorded", ylabel="")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title="Side", frameon=False, loc="lower right")
     sns.despine(ax=ax, left=True)
-    parts = "; ".join(f"{r.side}, {r.status}: {r.cases}" for r in status_counts.itertuples() if r.cases)
+    parts = "; ".join(
+        f"{r.side}, {r.status}: {r.cases}" for r in status_counts.itertuples() if r.cases
+    )
     return _finish(
         number,
         "The two sides compared: recorded individuals by latest reported status.",
@@ -224,24 +335,67 @@ def sides_compared(status_counts: pd.DataFrame, number: int, redact: Callable[[s
     )
 
 
-def deaths_over_time(deaths: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
-    """deaths: as_of_date_start, value, counter, scope, qualifier. Points are never summed or joined across counters."""
+def deaths_over_time(
+    deaths: pd.DataFrame, number: int, redact: Callable[[str], str]
+) -> Figure | None:
+    """deaths: as_of_date_start, value, counter, population, qualifier_label. Never summed or joined."""
     if deaths.empty:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.0))
-    markers = {"at least": "^", "about": "o", "exactly": "s"}
-    sns.scatterplot(data=deaths, x="as_of_date_start", y="value", hue="counter", style="qualifier_label", markers=markers, s=70, ax=ax, palette=OKABE_ITO[: deaths["counter"].nunique()])
-    for row in deaths.itertuples():
-        ax.annotate(f"{row.value:g} {row.scope}", (row.as_of_date_start, row.value), xytext=(6, 2), textcoords="offset points", fontsize=7)
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
+    populations = sorted(deaths["population"].unique())
+    counters = sorted(deaths["counter"].unique())
+    marker_cycle = ["o", "s", "^", "D", "v", "P"]
+    sns.scatterplot(
+        data=deaths,
+        x="as_of_date_start",
+        y="value",
+        hue="population",
+        hue_order=populations,
+        style="counter",
+        style_order=counters,
+        markers=dict(zip(counters, marker_cycle, strict=False)),
+        s=60,
+        ax=ax,
+        palette=OKABE_ITO[: len(populations)],
+        zorder=3,
+    )
+    placed: list[tuple[float, float]] = []
+    for row in deaths.sort_values("value").itertuples():
+        x = mdates.date2num(row.as_of_date_start)
+        dy = 0.0
+        while any(abs(x - px) < 60 and abs(row.value + dy - py) < 4 for px, py in placed):
+            dy += 4.5  # nudge labels of nearby points apart
+        placed.append((x, row.value + dy))
+        prefix = {"at least": "≥", "about": "~", "more than": ">"}.get(row.qualifier_label, "")
+        ax.annotate(
+            f"{prefix}{row.value:g}",
+            (row.as_of_date_start, row.value),
+            xytext=(7, dy * 2.2 - 3),
+            textcoords="offset points",
+            fontsize=7.5,
+        )
     ax.set(xlabel="Count as of", ylabel="Deaths counted")
-    ax.set_ylim(0, float(deaths["value"].max()) * 1.25)
-    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
-    fig.autofmt_xdate(rotation=0, ha="center")
+    ax.set_ylim(0, float(deaths["value"].max()) * 1.2)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    handles, labels = ax.get_legend_handles_labels()
+    titles = {"population": "Population", "counter": "Counted by"}
+    ax.legend(
+        handles,
+        [titles.get(lab, lab) for lab in labels],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+        fontsize=7,
+    )
     sns.despine(ax=ax)
-    parts = "; ".join(f"{r.counter}, {r.as_of_date_start:%B %Y}: {r.qualifier_label} {r.value:g} ({r.scope})" for r in deaths.itertuples())
+    parts = "; ".join(
+        f"{r.counter}, {r.as_of_date_start:%B %Y}, {r.population}: {r.qualifier_label} {r.value:g}"
+        for r in deaths.itertuples()
+    )
     return _finish(
         number,
-        "Counts of the dead over time, by who counted and as of when. Each point is one count of one population; counts of different populations or methods are not added together.",
+        "Counts of the dead over time, by population (colour) and counter (shape). ≥ marks 'at least', ~ 'about'. Each point is one count; different populations and methods are never added together.",
         f"Scatter chart of death counts. {parts}.",
         fig,
         redact,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -15,7 +16,13 @@ Country = Literal["KZ", "KG", "TJ", "UZ", "TM"]
 Side = Literal["russia", "ukraine", "both"]
 PaperSize = Literal["A4", "Letter"]
 ALL_COUNTRIES: tuple[str, ...] = get_args(Country)
-COUNTRY_NAMES = {"KZ": "Kazakhstan", "KG": "Kyrgyzstan", "TJ": "Tajikistan", "UZ": "Uzbekistan", "TM": "Turkmenistan"}
+COUNTRY_NAMES = {
+    "KZ": "Kazakhstan",
+    "KG": "Kyrgyzstan",
+    "TJ": "Tajikistan",
+    "UZ": "Uzbekistan",
+    "TM": "Turkmenistan",
+}
 DEFAULT_TITLE = "Central Asians in Russia's war against Ukraine"
 
 
@@ -29,30 +36,40 @@ class BriefParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     countries: list[Country] = Field(
-        default_factory=lambda: list(ALL_COUNTRIES),
+        default_factory=lambda: cast(list[Country], list(ALL_COUNTRIES)),
         description="Countries of origin or citizenship to cover: one or more of KZ, KG, TJ, UZ, TM.",
     )
     side: Side = Field("both", description="Side fought for: russia, ukraine or both.")
     as_of: dt.date | None = Field(
-        None, description="Use only information published on or before this date (default: the newest source)."
+        None,
+        description="Use only information published on or before this date (default: the newest source).",
     )
-    period_start: dt.date | None = Field(None, description="Earliest event date to include (default: no limit).")
-    period_end: dt.date | None = Field(None, description="Latest event date to include (default: no limit).")
+    period_start: dt.date | None = Field(
+        None, description="Earliest event date to include (default: no limit)."
+    )
+    period_end: dt.date | None = Field(
+        None, description="Latest event date to include (default: no limit)."
+    )
     redact_private_persons: bool = Field(
-        False, description="Replace private persons' names with stable labels everywhere in the output."
+        False,
+        description="Replace private persons' names with stable labels everywhere in the output.",
     )
-    data_dir: str | None = Field(None, description="Data package folder (default: the repository's data/).")
-    title: str = Field(DEFAULT_TITLE, min_length=1, max_length=200, description="Title on the cover.")
+    data_dir: str | None = Field(
+        None, description="Data package folder (default: the repository's data/)."
+    )
+    title: str = Field(
+        DEFAULT_TITLE, min_length=1, max_length=200, description="Title on the cover."
+    )
     paper_size: PaperSize = Field("A4", description="PDF paper size: A4 or Letter.")
 
     @field_validator("countries", mode="before")
     @classmethod
     def _split_countries(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().startswith("["):  # papermill -p countries '["KZ"]'
-            try:
+        if isinstance(value, str) and value.strip().startswith(
+            "["
+        ):  # papermill -p countries '["KZ"]'
+            with contextlib.suppress(json.JSONDecodeError):  # left as text, the check names it
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass  # left as text; the check below names the bad value
         if isinstance(value, str):  # "KZ,KG" from a command line
             value = [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, list):
@@ -69,7 +86,9 @@ class BriefParams(BaseModel):
     @model_validator(mode="after")
     def _period_in_order(self) -> BriefParams:
         if self.period_start and self.period_end and self.period_start > self.period_end:
-            raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
+            raise ValueError(
+                f"period_start {self.period_start} is after period_end {self.period_end}"
+            )
         return self
 
     @property
@@ -78,7 +97,11 @@ class BriefParams(BaseModel):
 
     def scope_label(self) -> str:
         names = ", ".join(COUNTRY_NAMES[c] for c in self.countries)
-        side = {"russia": "fighting for Russia", "ukraine": "fighting for Ukraine", "both": "on both sides"}[self.side]
+        side = {
+            "russia": "fighting for Russia",
+            "ukraine": "fighting for Ukraine",
+            "both": "on both sides",
+        }[self.side]
         return f"Nationals of {names} {side}"
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib
 import json
 import os
 import platform
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +32,20 @@ from .sections import SECTION_ORDER, SECTION_TITLES
 
 KERNEL_NAME = "ca-brief"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-PACKAGES = ("ca-combatants", "pandas", "pyarrow", "pandera", "seaborn", "matplotlib", "jinja2", "papermill", "nbclient", "ipykernel", "weasyprint", "pydantic")
+PACKAGES = (
+    "ca-combatants",
+    "pandas",
+    "pyarrow",
+    "pandera",
+    "seaborn",
+    "matplotlib",
+    "jinja2",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "weasyprint",
+    "pydantic",
+)
 PDF_IDENTIFIER_SALT = b"ca-brief"
 
 
@@ -46,7 +62,9 @@ class Rendered:
 
 def check_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
-        raise ValueError(f"bad --name {name!r}: use letters, digits, '.', '_' or '-' (up to 100 characters), starting with a letter or digit")
+        raise ValueError(
+            f"bad --name {name!r}: use letters, digits, '.', '_' or '-' (up to 100 characters), starting with a letter or digit"
+        )
     return name
 
 
@@ -57,8 +75,20 @@ def _git_commit() -> dict[str, Any]:
     if not (REPO_ROOT / ".git").exists():
         return {"commit": None, "worktree_clean": None}
     try:
-        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-        status = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=True, timeout=10).stdout
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
         return {"commit": commit, "worktree_clean": status.strip() == ""}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "worktree_clean": None}
@@ -71,7 +101,9 @@ def build_manifest(params: BriefParams, data: dataset.Dataset, name: str) -> dic
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     files = data.file_hashes
-    digest = hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in sorted(files.items())).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "".join(f"{k}\0{v}\n" for k, v in sorted(files.items())).encode()
+    ).hexdigest()
     return {
         "brief": name,
         "parameters": params.model_dump(mode="json"),
@@ -86,10 +118,28 @@ def build_manifest(params: BriefParams, data: dataset.Dataset, name: str) -> dic
 # ----------------------------------------------------------------------------- steps
 
 
-def execute_notebook(params: BriefParams, output: Path, kernel: str = KERNEL_NAME) -> dict[str, Any]:
+def _skip_iri_grammar() -> None:
+    """jupyter-events installs jsonschema's format extras; importing nbformat then builds an
+    IRI grammar (rfc3987_syntax) for about 1.4 s that nbformat never uses. Marking that one
+    module absent makes jsonschema skip the IRI format; every other check is unchanged."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def _preload_pdf_engine() -> threading.Thread:
+    """Import WeasyPrint while the kernel works; the import releases the GIL often enough."""
+    thread = threading.Thread(target=lambda: importlib.import_module("weasyprint"), daemon=True)
+    thread.start()
+    return thread
+
+
+def execute_notebook(
+    params: BriefParams, output: Path, kernel: str = KERNEL_NAME
+) -> dict[str, Any]:
     """Run the notebook with papermill; on a failing cell, raise RenderError naming it."""
-    import papermill  # noqa: PLC0415  (heavy; only a render needs it)
-    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415
+    _skip_iri_grammar()
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
 
     try:
         papermill.execute_notebook(
@@ -116,7 +166,11 @@ def _describe_failure(output: Path, exc: Any) -> str:
             if cell.get("metadata", {}).get("papermill", {}).get("exception"):
                 tags = cell["metadata"].get("tags", [])
                 section = next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
-                label = f"section '{SECTION_TITLES.get(section, section)}'" if section else f"the {tags[0] if tags else 'untagged'} cell"
+                label = (
+                    f"section '{SECTION_TITLES.get(section, section)}'"
+                    if section
+                    else f"the {tags[0] if tags else 'untagged'} cell"
+                )
                 where = f"{label} (cell {index}, code cell {code_cells.index(cell) + 1} of {len(code_cells)})"
                 break
     return f"{where} failed: {exc.ename}: {exc.evalue}"
@@ -136,14 +190,25 @@ def section_html(nb: dict[str, Any]) -> dict[str, str]:
                 found[section] = html if isinstance(html, str) else "".join(html)
     missing = [s for s in SECTION_ORDER if s not in found]
     if missing:
-        raise RenderError(f"the executed notebook shows no output for section(s): {', '.join(missing)}")
+        raise RenderError(
+            f"the executed notebook shows no output for section(s): {', '.join(missing)}"
+        )
     return found
 
 
 def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
-    toc = [{"id": s, "title": f"{i}. {SECTION_TITLES[s]}"} for i, s in enumerate(SECTION_ORDER) if s != "cover"]
+    toc = [
+        {"id": s, "title": f"{i}. {SECTION_TITLES[s]}"}
+        for i, s in enumerate(SECTION_ORDER)
+        if s != "cover"
+    ]
     return env.get_template("page.html.j2").render(
         params=params,
         css=css,
@@ -153,19 +218,28 @@ def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str,
         toc=toc,
         manifest=manifest,
         manifest_json=json.dumps(manifest, sort_keys=True, separators=(",", ":")),
+        parameters_json=json.dumps(manifest["parameters"], sort_keys=True, ensure_ascii=False),
     )
 
 
 def write_pdf(html: str, target: Path, manifest: dict[str, Any]) -> None:
-    from weasyprint import HTML, Attachment  # noqa: PLC0415  (heavy; only a render needs it)
+    from weasyprint import HTML, Attachment
 
     manifest_text = json.dumps(manifest, indent=2, sort_keys=True)
-    identifier = hashlib.sha256(PDF_IDENTIFIER_SALT + html.encode("utf-8")).hexdigest()[:32].encode()
+    identifier = (
+        hashlib.sha256(PDF_IDENTIFIER_SALT + html.encode("utf-8")).hexdigest()[:32].encode()
+    )
     HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
         str(target),
         pdf_identifier=identifier,  # derived from the content, so equal inputs give equal bytes
         custom_metadata=True,
-        attachments=[Attachment(string=manifest_text, name="manifest.json", description="How this brief was produced")],
+        attachments=[
+            Attachment(
+                string=manifest_text,
+                name="manifest.json",
+                description="How this brief was produced",
+            )
+        ],
     )
 
 
@@ -184,7 +258,9 @@ def _publish_lock(output_dir: Path, name: str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def render(params: BriefParams, output_dir: Path, name: str = "brief", kernel: str = KERNEL_NAME) -> Rendered:
+def render(
+    params: BriefParams, output_dir: Path, name: str = "brief", kernel: str = KERNEL_NAME
+) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing."""
     start = time.perf_counter()
     check_name(name)
@@ -199,6 +275,7 @@ def render(params: BriefParams, output_dir: Path, name: str = "brief", kernel: s
             "pdf": work / f"{name}.pdf",
             "manifest": work / f"{name}.manifest.json",
         }
+        preload = _preload_pdf_engine()
         try:
             nb = execute_notebook(params, staged["ipynb"], kernel)
         except RenderError:
@@ -207,11 +284,14 @@ def render(params: BriefParams, output_dir: Path, name: str = "brief", kernel: s
             raise
         html = page_html(params, section_html(nb), manifest)
         staged["html"].write_text(html, encoding="utf-8")
+        preload.join()
         try:
             write_pdf(html, staged["pdf"], manifest)
         except Exception as exc:  # the PDF engine's own errors are many and undocumented
             raise RenderError(f"PDF engine failed: {type(exc).__name__}: {exc}") from exc
-        staged["manifest"].write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        staged["manifest"].write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         final = {kind: output_dir / path.name for kind, path in staged.items()}
         with _publish_lock(output_dir, name):
             for kind, path in staged.items():

@@ -15,7 +15,20 @@ from .params import COUNTRY_NAMES, BriefParams
 
 CENTRAL_ASIA = frozenset(COUNTRY_NAMES)
 SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine"}
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str:
@@ -28,7 +41,17 @@ def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str
         return parts[0]
     month = MONTHS[int(parts[1]) - 1]
     if precision == "season":
-        season = {12: "winter", 1: "winter", 2: "winter", 3: "spring", 4: "spring", 5: "spring", 6: "summer", 7: "summer", 8: "summer"}
+        season = {
+            12: "winter",
+            1: "winter",
+            2: "winter",
+            3: "spring",
+            4: "spring",
+            5: "spring",
+            6: "summer",
+            7: "summer",
+            8: "summer",
+        }
         return f"{season.get(int(parts[1]), 'autumn')} {parts[0]}"
     if len(parts) == 2 or precision == "month":
         return f"{month} {parts[0]}"
@@ -83,7 +106,9 @@ class Scope:
     def persons_visible(self) -> pd.DataFrame:
         """Everyone the visible claims mention, whatever their country or side."""
         p = self.ds.persons
-        mentioned = set(self.claims["person_id"].dropna()) | set(self.claims["speaker_person_id"].dropna())
+        mentioned = set(self.claims["person_id"].dropna()) | set(
+            self.claims["speaker_person_id"].dropna()
+        )
         return p[p["person_id"].isin(mentioned)]
 
     @cached_property
@@ -95,7 +120,9 @@ class Scope:
         from_country = p["country_of_origin"].isin(countries) | citizen
         sides = ["russia", "ukraine"] if self.params.side == "both" else [self.params.side]
         chosen = p["is_combatant"] & from_country & p["side"].isin(sides)
-        return p[chosen].sort_values(["side", "country_of_origin", "person_id"]).reset_index(drop=True)
+        return (
+            p[chosen].sort_values(["side", "country_of_origin", "person_id"]).reset_index(drop=True)
+        )
 
     # ------------------------------------------------------------------ events and numbers
     @cached_property
@@ -112,27 +139,46 @@ class Scope:
         # an event in a Central Asian state belongs to that state's brief
         home = e["country"].isin(CENTRAL_ASIA)
         relevant &= ~home | e["country"].isin(self.params.countries) | about_combatant
-        return e[visible & relevant].sort_values(["event_date_start", "event_id"]).reset_index(drop=True)
+        return (
+            e[visible & relevant]
+            .sort_values(["event_date_start", "event_id"])
+            .reset_index(drop=True)
+        )
 
     @cached_property
     def figures(self) -> pd.DataFrame:
         f = self.ds.figures
-        visible = self._supported("figure_id", f["figure_id"]) & (f["as_of_date_start"] <= self.as_of)
+        visible = self._supported("figure_id", f["figure_id"]) & (
+            f["as_of_date_start"] <= self.as_of
+        )
         countries = set(self.params.countries)
-        scope_ok = f["country_scope"].fillna("").map(lambda v: not v or bool(countries & set(v.split(";"))))
-        side_ok = f["side"].isin(["both", "not_applicable", "none", "unknown"]) | (self.params.side == "both") | (f["side"] == self.params.side)
+        scope_ok = (
+            f["country_scope"]
+            .fillna("")
+            .map(lambda v: not v or bool(countries & set(v.split(";"))))
+        )
+        side_ok = (
+            f["side"].isin(["both", "not_applicable", "none", "unknown"])
+            | (self.params.side == "both")
+            | (f["side"] == self.params.side)
+        )
         return f[visible & scope_ok & side_ok].reset_index(drop=True)
 
     @cached_property
     def provisions(self) -> pd.DataFrame:
         lp = self.ds.legal_provisions
-        return lp[lp["country"].isin(self.params.countries) & self._supported("provision_id", lp["provision_id"])].reset_index(drop=True)
+        return lp[
+            lp["country"].isin(self.params.countries)
+            & self._supported("provision_id", lp["provision_id"])
+        ].reset_index(drop=True)
 
     @cached_property
     def cases(self) -> pd.DataFrame:
         c = self.ds.legal_cases
         visible = self._supported("case_id", c["case_id"])
-        relevant = c["person_id"].isin(self.combatants["person_id"]) | (c["person_id"].isna() & c["jurisdiction"].isin(self.params.countries))
+        relevant = c["person_id"].isin(self.combatants["person_id"]) | (
+            c["person_id"].isna() & c["jurisdiction"].isin(self.params.countries)
+        )
         return c[visible & relevant].reset_index(drop=True)
 
     @cached_property
@@ -145,9 +191,15 @@ class Scope:
     @cached_property
     def discrepancies(self) -> pd.DataFrame:
         """Disagreements whose versions are visible and concern the scope; only visible versions."""
-        links = self.ds.discrepancy_claims.merge(self.claims[["claim_id", "source_id", "person_id", "quote", "statement"]], on="claim_id")
+        links = self.ds.discrepancy_claims.merge(
+            self.claims[["claim_id", "source_id", "person_id", "quote", "statement"]], on="claim_id"
+        )
         disc = self.ds.discrepancies.merge(links, on="discrepancy_id")
-        out_of_scope = set(self.ds.persons["person_id"]) - set(self.combatants["person_id"]) - set(self.ds.persons.loc[~self.ds.persons["is_combatant"], "person_id"])
+        out_of_scope = (
+            set(self.ds.persons["person_id"])
+            - set(self.combatants["person_id"])
+            - set(self.ds.persons.loc[~self.ds.persons["is_combatant"], "person_id"])
+        )
         keep = []
         for did, group in disc.groupby("discrepancy_id", sort=False):
             persons = set(group["person_id"].dropna())
@@ -162,19 +214,56 @@ class Scope:
     def judgments(self) -> tuple[pd.DataFrame, int]:
         """Judgments all of whose claims are visible, and how many were withheld."""
         jc = self.ds.judgment_claims
-        visible = jc.assign(ok=jc["claim_id"].isin(self.claims["claim_id"])).groupby("judgment_id")["ok"].all()
+        visible = (
+            jc.assign(ok=jc["claim_id"].isin(self.claims["claim_id"]))
+            .groupby("judgment_id")["ok"]
+            .all()
+        )
         j = self.ds.judgments
-        shown = j[j["judgment_id"].map(visible).fillna(False).astype(bool)].sort_values("display_order")
+        shown = j[j["judgment_id"].map(visible).fillna(False).astype(bool)].sort_values(
+            "display_order"
+        )
         return shown.reset_index(drop=True), len(j) - len(shown)
 
-    # ------------------------------------------------------------------ lookups
-    def claim(self, claim_id: str) -> pd.Series:
-        return self.ds.claims.set_index("claim_id").loc[claim_id]
+    # ------------------------------------------------------------------ lookups (built once)
+    @cached_property
+    def _claims_by_id(self) -> dict[str, dict[str, object]]:
+        return {str(r["claim_id"]): r for r in self.ds.claims.to_dict("records")}
 
-    def org_name(self, org_id: str | None) -> str:
+    @cached_property
+    def _visible_claim_ids(self) -> frozenset[str]:
+        return frozenset(self.claims["claim_id"])
+
+    @cached_property
+    def _org_names(self) -> dict[str, str]:
+        return dict(
+            zip(self.ds.organisations["org_id"], self.ds.organisations["name"], strict=True)
+        )
+
+    @cached_property
+    def _publishers(self) -> dict[str, str]:
+        return dict(
+            zip(self.ds.sources["source_id"], self.ds.sources["publisher_org_id"], strict=True)
+        )
+
+    @cached_property
+    def _ref_numbers(self) -> dict[str, int]:
+        return {
+            str(k): int(v)
+            for k, v in zip(self.sources["source_id"], self.sources["ref_number"], strict=True)
+        }
+
+    @cached_property
+    def _persons_by_id(self) -> dict[str, dict[str, object]]:
+        return {str(r["person_id"]): r for r in self.ds.persons.to_dict("records")}
+
+    def claim(self, claim_id: str) -> dict[str, object]:
+        return self._claims_by_id[claim_id]
+
+    def org_name(self, org_id: object) -> str:
         if org_id is None or pd.isna(org_id):
             return ""
-        return str(self.ds.organisations.set_index("org_id").at[org_id, "name"])
+        return self._org_names[str(org_id)]
 
     def source(self, source_id: str) -> pd.Series:
         return self.sources.set_index("source_id").loc[source_id]
@@ -182,24 +271,25 @@ class Scope:
     # ------------------------------------------------------------------ citations
     def cite(self, *claim_ids: str) -> Markup:
         """Linked reference numbers for claims, e.g. [2][5]; records the claims as cited."""
-        visible = [c for c in claim_ids if c in set(self.claims["claim_id"])]
+        visible = [c for c in claim_ids if c in self._visible_claim_ids]
         if not visible:
             return Markup("")
         self.cited_claims.update(visible)
         by_source: dict[str, list[str]] = {}
         for cid in visible:
             by_source.setdefault(str(self.claim(cid)["source_id"]), []).append(cid)
-        numbers = self.sources.set_index("source_id")["ref_number"]
+        numbers = self._ref_numbers
         marks = []
-        for sid in sorted(by_source, key=lambda s: int(numbers[s])):
-            ids = " ".join(by_source[sid])
-            marks.append(f'<a class="cite" href="#ref-{escape(sid)}" title="claims: {escape(ids)}">[{int(numbers[sid])}]</a>')
+        for sid in sorted(by_source, key=lambda s: numbers[s]):
+            # claim ids can hold names, so redacted briefs link without them
+            title = "" if self.redacting else f' title="claims: {escape(" ".join(by_source[sid]))}"'
+            marks.append(f'<a class="cite" href="#ref-{escape(sid)}"{title}>[{numbers[sid]}]</a>')
         return Markup("".join(marks))
 
     def attribution(self, claim_id: str) -> str:
         """Who said it and who relayed it: 'KazTag, as relayed by Orda.kz'."""
         c = self.claim(claim_id)
-        publisher = self.org_name(self.ds.sources.set_index("source_id").at[c["source_id"], "publisher_org_id"])
+        publisher = self.org_name(self._publishers[str(c["source_id"])])
         speaker = ""
         if pd.notna(c["speaker_person_id"]):
             speaker = self.person_name(str(c["speaker_person_id"]))
@@ -217,7 +307,9 @@ class Scope:
     # ------------------------------------------------------------------ names and redaction
     @cached_property
     def _private_codes(self) -> dict[str, str]:
-        private = self.ds.persons[self.ds.persons["is_named"] & ~self.ds.persons["is_public_figure"]].sort_values("person_id")
+        private = self.ds.persons[
+            self.ds.persons["is_named"] & ~self.ds.persons["is_public_figure"]
+        ].sort_values("person_id")
         return {pid: f"P{n:02d}" for n, pid in enumerate(private["person_id"], 1)}
 
     @property
@@ -225,7 +317,7 @@ class Scope:
         return self.params.redact_private_persons
 
     def person_name(self, person_id: str) -> str:
-        p = self.ds.persons.set_index("person_id").loc[person_id]
+        p = self._persons_by_id[person_id]
         if pd.isna(p["name"]):
             return str(p["label"])
         if self.redacting and person_id in self._private_codes:
@@ -235,11 +327,21 @@ class Scope:
     @cached_property
     def _redaction_pattern(self) -> re.Pattern[str] | None:
         persons = self.ds.persons
-        public_tokens = {t for n in persons.loc[persons["is_public_figure"], ["name", "name_variants"]].fillna("").agg(" ".join, axis=1) for t in re.findall(r"\w+", n)}
+        public_tokens = {
+            t
+            for n in persons.loc[persons["is_public_figure"], ["name", "name_variants"]]
+            .fillna("")
+            .agg(" ".join, axis=1)
+            for t in re.findall(r"\w+", n)
+        }
         replacements: dict[str, str] = {}
         for pid, code in self._private_codes.items():
             row = persons.set_index("person_id").loc[pid]
-            names = [str(row["name"])] + [v.strip() for v in str(row["name_variants"] or "").split(";") if v.strip() and str(row["name_variants"]) != "<NA>"]
+            names = [str(row["name"])] + [
+                v.strip()
+                for v in str(row["name_variants"] or "").split(";")
+                if v.strip() and str(row["name_variants"]) != "<NA>"
+            ]
             for name in names:
                 replacements[name] = code
                 for token in re.findall(r"\w+", name):

@@ -15,9 +15,16 @@ def analyse(scope: Scope) -> dict[str, Any]:
     disc = scope.discrepancies
     files = []
     for n, p in enumerate(scope.combatants.itertuples(), 1):
-        claims = scope.claims[(scope.claims["person_id"] == p.person_id) | (scope.claims["speaker_person_id"] == p.person_id)]
+        claims = scope.claims[
+            (scope.claims["person_id"] == p.person_id)
+            | (scope.claims["speaker_person_id"] == p.person_id)
+        ]
         disputed = disc[disc["claim_id"].isin(claims["claim_id"])]["subject"].unique().tolist()
-        citizenships = [country_name(c) for c in str(p.citizenships).split(";")] if pd.notna(p.citizenships) else []
+        citizenships = (
+            [country_name(c) for c in str(p.citizenships).split(";")]
+            if pd.notna(p.citizenships)
+            else []
+        )
         files.append(
             {
                 "anchor": f"case-{n}",
@@ -25,7 +32,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "label": p.label,
                 "origin": country_name(p.country_of_origin),
                 "citizenships": ", ".join(citizenships) or "not stated",
-                "side": side_name(p.side) + (" (inferred from context)" if p.side_basis == "inferred" else ""),
+                "side": side_name(p.side)
+                + (" (inferred from context)" if p.side_basis == "inferred" else ""),
                 "status": STATUS_LABELS.get(p.status, p.status),
                 "unit": str(orgs[p.unit_org_id]) if pd.notna(p.unit_org_id) else "not stated",
                 "role": None if pd.isna(p.role) else p.role,

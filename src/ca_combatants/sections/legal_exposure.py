@@ -13,31 +13,67 @@ from ._common import Chart, claim_rows, country_name
 
 def _penalty_text(row: Any) -> str:
     hi = f"{float(row.penalty_max_years):g}"
-    years = f"up to {hi} years" if pd.isna(row.penalty_min_years) else f"{float(row.penalty_min_years):g} to {hi} years"
+    years = (
+        f"up to {hi} years"
+        if pd.isna(row.penalty_min_years)
+        else f"{float(row.penalty_min_years):g} to {hi} years"
+    )
     return years if row.penalty_kind == "imprisonment" else f"{years} of correctional labour"
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
     prov = scope.provisions.copy()
     prov["country_name"] = prov["country"].map(country_name)
-    prov["article_label"] = prov["article"].map(lambda a: f"art. {a}" if pd.notna(a) else "article not named")
-    prov["row_label"] = prov["country"] + " " + prov["article_label"] + prov["text_status"].map({"superseded": " (2001 text)", "current": ""})
+    prov["article_label"] = prov["article"].map(
+        lambda a: f"art. {a}" if pd.notna(a) else "article not named"
+    )
+    detail = [
+        " (recruiting)"
+        if o.startswith("Recruiting")
+        else (" (fine or labour)" if k != "imprisonment" else "")
+        for o, k in zip(prov["offence"], prov["penalty_kind"], strict=True)
+    ]
+    prov["row_label"] = (
+        prov["country"]
+        + " "
+        + prov["article_label"]
+        + detail
+        + prov["text_status"].map({"superseded": " (2001 text)", "current": ""})
+    )
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
-    prov["claim_ids"] = prov["provision_id"].map(lambda pid: scope.claims.loc[scope.claims["provision_id"] == pid, "claim_id"].tolist())
+    prov["claim_ids"] = prov["provision_id"].map(
+        lambda pid: scope.claims.loc[scope.claims["provision_id"] == pid, "claim_id"].tolist()
+    )
     prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
     missing = [c for c in scope.params.countries if c not in set(prov["country"])]
     cases = scope.cases.copy()
     cases["who"] = cases["person_id"].map(lambda p: scope.person_name(p) if pd.notna(p) else "")
-    cases["when"] = [format_date(d, p) if pd.notna(d) else "date not reported" for d, p in zip(cases["opened_date"], cases["opened_precision"], strict=True)]
-    cases["claim_ids"] = cases["case_id"].map(lambda cid: scope.claims.loc[scope.claims["case_id"] == cid, "claim_id"].tolist())
+    cases["when"] = [
+        format_date(d, p) if pd.notna(d) else "date not reported"
+        for d, p in zip(cases["opened_date"], cases["opened_precision"], strict=True)
+    ]
+    cases["claim_ids"] = cases["case_id"].map(
+        lambda cid: scope.claims.loc[scope.claims["case_id"] == cid, "claim_id"].tolist()
+    )
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
-    incentives = scope.figures[scope.figures["figure_category"].isin(["service_term", "pay"])].copy()
-    incentives["claim_ids"] = incentives["figure_id"].map(lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist())
-    general_ids = ["cl_gv_mass_unlikely", "cl_or_similar_liability", "cl_or_fear_return", "cl_gv_sandwiched"]
+    incentives = scope.figures[
+        scope.figures["figure_category"].isin(["service_term", "pay"])
+    ].copy()
+    incentives["claim_ids"] = incentives["figure_id"].map(
+        lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist()
+    )
+    general_ids = [
+        "cl_gv_mass_unlikely",
+        "cl_or_similar_liability",
+        "cl_or_fear_return",
+        "cl_gv_sandwiched",
+    ]
     general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(general_ids)])
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
-    chart_rows = prov[["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]]
+    chart_rows = prov[
+        ["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]
+    ]
     return {
         "provisions": prov,
         "missing_countries": [country_name(c) for c in missing],
@@ -49,6 +85,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "general": general,
         "measures": measures,
         "charts": [
-            Chart("penalty_ranges", not prov.empty, lambda n, r: figures.penalty_ranges(chart_rows, [country_name(c) for c in missing], n, r)),
+            Chart(
+                "penalty_ranges",
+                not prov.empty,
+                lambda n, r: figures.penalty_ranges(
+                    chart_rows, [country_name(c) for c in missing], n, r
+                ),
+            ),
         ],
     }

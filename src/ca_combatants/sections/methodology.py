@@ -7,19 +7,34 @@ from typing import Any
 
 from ..scope import Scope
 
-CREDIBILITY = {1: "confirmed by other sources", 2: "probably true", 3: "possibly true", 4: "doubtful", 5: "improbable", 6: "truth cannot be judged"}
+CREDIBILITY = {
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
+}
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
     descriptor = json.loads((scope.ds.data_dir / "datapackage.json").read_text(encoding="utf-8"))
     dictionary = [
-        {"name": r["name"], "title": r.get("title", r["name"]), "description": r.get("description", ""), "n_rows": len(scope.ds.tables[r["name"]]), "fields": ", ".join(f["name"] for f in r["schema"]["fields"])}
+        {
+            "name": r["name"],
+            "title": r.get("title", r["name"]),
+            "description": r.get("description", ""),
+            "n_rows": len(scope.ds.tables[r["name"]]),
+            "fields": ", ".join(f["name"] for f in r["schema"]["fields"]),
+        }
         for r in descriptor["resources"]
     ]
     cred = scope.claims["information_credibility"].value_counts().sort_index()
     return {
         "dictionary": dictionary,
-        "credibility": [{"grade": int(g), "label": CREDIBILITY[int(g)], "n": int(n)} for g, n in cred.items()],
+        "credibility": [
+            {"grade": int(g), "label": CREDIBILITY[int(g)], "n": int(n)} for g, n in cred.items()
+        ],
         "n_claims": len(scope.claims),
         "n_quoted": int(scope.claims["quote"].notna().sum()),
         "n_second_hand": int(scope.claims["first_reported_by_org_id"].notna().sum()),

@@ -33,8 +33,15 @@ SHORT_LABELS = {
 def channel_counts(scope: Scope) -> pd.DataFrame:
     """Distinct individuals in scope whose case shows each tactic, by side."""
     te = scope.tactic_evidence.dropna(subset=["person_id"])
-    merged = te.merge(scope.combatants[["person_id", "side"]], on="person_id").merge(scope.ds.tactics, on="tactic_id")
-    counts = merged.groupby(["name", "tactic_category", "side"])["person_id"].nunique().rename("cases").reset_index()
+    merged = te.merge(scope.combatants[["person_id", "side"]], on="person_id").merge(
+        scope.ds.tactics, on="tactic_id"
+    )
+    counts = (
+        merged.groupby(["name", "tactic_category", "side"])["person_id"]
+        .nunique()
+        .rename("cases")
+        .reset_index()
+    )
     counts = counts.rename(columns={"name": "tactic", "tactic_category": "category"})
     counts["side"] = counts["side"].map(side_name)
     return counts
@@ -47,7 +54,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     for t in tactics.itertuples():
         ev = te[te["tactic_id"] == t.tactic_id]
         claims = scope.claims[scope.claims["claim_id"].isin(ev["claim_id"])]
-        persons = [p for p in ev["person_id"].dropna().unique() if p in set(scope.combatants["person_id"])]
+        persons = [
+            p for p in ev["person_id"].dropna().unique() if p in set(scope.combatants["person_id"])
+        ]
         rows.append(
             {
                 "tactic_id": t.tactic_id,
@@ -66,8 +75,13 @@ def analyse(scope: Scope) -> dict[str, Any]:
             by_category.setdefault(row["category"], []).append(row)
     events = scope.events.copy()
     events["short_label"] = events["event_id"].map(SHORT_LABELS).fillna(events["title"])
-    events["when"] = [format_date(d, p) for d, p in zip(events["event_date"], events["date_precision"], strict=True)]
-    events["claim_ids"] = events["event_id"].map(lambda eid: scope.claims.loc[scope.claims["event_id"] == eid, "claim_id"].tolist())
+    events["when"] = [
+        format_date(d, p)
+        for d, p in zip(events["event_date"], events["date_precision"], strict=True)
+    ]
+    events["claim_ids"] = events["event_id"].map(
+        lambda eid: scope.claims.loc[scope.claims["event_id"] == eid, "claim_id"].tolist()
+    )
     counts = channel_counts(scope)
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     return {
@@ -78,8 +92,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "events": events,
         "channel_counts": counts,
         "contested": contested,
-        "charts": [
+        "charts": [  # in the order the template shows them
+            Chart(
+                "channels_by_case",
+                bool((counts["cases"] > 0).any()) if not counts.empty else False,
+                lambda n, r: figures.channels_by_case(counts, n, r),
+            ),
             Chart("timeline", not events.empty, lambda n, r: figures.timeline(events, n, r)),
-            Chart("channels_by_case", bool((counts["cases"] > 0).any()) if not counts.empty else False, lambda n, r: figures.channels_by_case(counts, n, r)),
         ],
     }

@@ -23,7 +23,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "title": s.title,
                 "date": date,
                 "url": None if pd.isna(s.url) else s.url,
-                "archived": None if pd.isna(s.archived_path) else f"{s.archived_path} (sha256 {str(s.sha256)[:16]}…)",
+                "archived": None
+                if pd.isna(s.archived_path)
+                else f"{s.archived_path} (sha256 {str(s.sha256)[:16]}…)",
                 "grade": s.reliability_grade,
             }
         )

@@ -10,18 +10,35 @@ from .. import figures
 from ..scope import Scope, format_date
 from ._common import STATUS_LABELS, Chart, country_name, side_name
 
-QUALIFIER_LABELS = {"at_least": "at least", "approximately": "about", "exact": "exactly", "more_than": "more than"}
+QUALIFIER_LABELS = {
+    "at_least": "at least",
+    "approximately": "about",
+    "exact": "exactly",
+    "more_than": "more than",
+}
 
 
 def case_counts(scope: Scope) -> pd.DataFrame:
     """Individuals per chosen country and side, zeros included."""
     sides = ["russia", "ukraine"] if scope.params.side == "both" else [scope.params.side]
-    grid = pd.MultiIndex.from_product([list(scope.params.countries), sides], names=["code", "side_code"])
+    grid = pd.MultiIndex.from_product(
+        [list(scope.params.countries), sides], names=["code", "side_code"]
+    )
     people = scope.combatants
     # a person counts for the chosen country they come from, else the chosen country they are a citizen of
-    home = people["country_of_origin"].where(people["country_of_origin"].isin(scope.params.countries))
-    home = home.fillna(people["citizenships"].fillna("").map(lambda v: next((c for c in v.split(";") if c in scope.params.countries), None)))
-    counted = pd.DataFrame({"code": home, "side_code": people["side"]}).value_counts().reindex(grid, fill_value=0)
+    home = people["country_of_origin"].where(
+        people["country_of_origin"].isin(scope.params.countries)
+    )
+    home = home.fillna(
+        people["citizenships"]
+        .fillna("")
+        .map(lambda v: next((c for c in v.split(";") if c in scope.params.countries), None))
+    )
+    counted = (
+        pd.DataFrame({"code": home, "side_code": people["side"]})
+        .value_counts()
+        .reindex(grid, fill_value=0)
+    )
     out = counted.rename("cases").reset_index()
     out["country"] = out["code"].map(country_name)
     out["side"] = out["side_code"].map(side_name)
@@ -31,17 +48,38 @@ def case_counts(scope: Scope) -> pd.DataFrame:
 def death_counts(scope: Scope) -> pd.DataFrame:
     """Counts of Central Asian dead: one row per count, never combined."""
     f = scope.figures[(scope.figures["figure_category"] == "deaths")].copy()
-    counted_by = f["counted_by_org_id"].map(scope.org_name).replace("", pd.NA)
-    claims = scope.claims.dropna(subset=["figure_id"]).drop_duplicates("figure_id").set_index("figure_id")
-    source_publisher = f["figure_id"].map(claims["source_id"]).map(
-        lambda s: scope.org_name(scope.ds.sources.set_index("source_id").at[s, "publisher_org_id"]) if pd.notna(s) else ""
+    claims = (
+        scope.claims.dropna(subset=["figure_id"])
+        .drop_duplicates("figure_id")
+        .set_index("figure_id")
     )
-    f["counter"] = counted_by.fillna(source_publisher + " (no counter named)")
+
+    def counter(row: pd.Series) -> str:
+        if pd.notna(row["counted_by_org_id"]):
+            return scope.org_name(row["counted_by_org_id"])
+        claim = claims.loc[row["figure_id"]]
+        if pd.notna(claim["speaker_person_id"]):
+            return f"{scope.person_name(claim['speaker_person_id'])} (an assertion, not a count)"
+        publisher = scope.ds.sources.set_index("source_id").at[
+            claim["source_id"], "publisher_org_id"
+        ]
+        return f"{scope.org_name(publisher)} (no counter named)"
+
+    f["counter"] = f.apply(counter, axis=1) if not f.empty else pd.Series(dtype="string")
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
     f["scope"] = f["country_scope"].fillna("").map(lambda v: "+".join(v.split(";")) if v else "all")
-    f["as_of"] = [format_date(d, p) for d, p in zip(f["as_of_date"], f["as_of_precision"], strict=True)]
-    f["claim_ids"] = f["figure_id"].map(lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist())
+    f["population"] = [
+        ("Central Asians (" + "+".join(v.split(";")) + ")" if ";" in v else country_name(v))
+        + (", prisoners" if "prison" in m.lower() else "")
+        for v, m in zip(f["country_scope"].fillna(""), f["measure"], strict=True)
+    ]
+    f["as_of"] = [
+        format_date(d, p) for d, p in zip(f["as_of_date"], f["as_of_precision"], strict=True)
+    ]
+    f["claim_ids"] = f["figure_id"].map(
+        lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist()
+    )
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 
@@ -62,12 +100,25 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "n_killed": int((people["status"] == "killed").sum()),
         "n_countries_with_cases": int((counts.groupby("code")["cases"].sum() > 0).sum()),
         "counts": counts,
-        "status_rows": [{"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()],
+        "status_rows": [
+            {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
+        ],
         "deaths": deaths,
         "migrants": migrants,
-        "person_claims": {pid: scope.claims.loc[scope.claims["person_id"] == pid, "claim_id"].tolist() for pid in people["person_id"]},
+        "person_claims": {
+            pid: scope.claims.loc[scope.claims["person_id"] == pid, "claim_id"].tolist()
+            for pid in people["person_id"]
+        },
         "charts": [
-            Chart("cases_by_country_side", counts["cases"].sum() > 0, lambda n, r: figures.cases_by_country_side(counts, n, r)),
-            Chart("deaths_over_time", not charted.empty, lambda n, r: figures.deaths_over_time(charted, n, r)),
+            Chart(
+                "cases_by_country_side",
+                counts["cases"].sum() > 0,
+                lambda n, r: figures.cases_by_country_side(counts, n, r),
+            ),
+            Chart(
+                "deaths_over_time",
+                not charted.empty,
+                lambda n, r: figures.deaths_over_time(charted, n, r),
+            ),
         ],
     }

@@ -8,7 +8,14 @@ import pandas as pd
 
 from ..scope import Scope, format_date
 
-GRADES = {"A": "completely reliable", "B": "usually reliable", "C": "fairly reliable", "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged"}
+GRADES = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
+}
 KIND_LABELS = {
     "disagreement": "Sources disagree",
     "error": "Cannot be right",
@@ -24,13 +31,17 @@ def analyse(scope: Scope) -> dict[str, Any]:
     src = scope.sources.copy()
     src["publisher"] = src["publisher_org_id"].map(scope.org_name)
     src["date"] = [
-        format_date(e) if e == l else (f"{format_date(e)} – {format_date(l)}" if pd.notna(e) else "undated")
-        for e, l in zip(src["published_earliest"], src["published_latest"], strict=True)
+        format_date(early)
+        if early == late
+        else (f"{format_date(early)} – {format_date(late)}" if pd.notna(early) else "undated")
+        for early, late in zip(src["published_earliest"], src["published_latest"], strict=True)
     ]
     src["grade_label"] = src["reliability_grade"].map(GRADES)
-    src["n_claims"] = src["source_id"].map(scope.claims["source_id"].value_counts()).fillna(0).astype(int)
+    src["n_claims"] = (
+        src["source_id"].map(scope.claims["source_id"].value_counts()).fillna(0).astype(int)
+    )
     groups = []
-    for did, g in scope.discrepancies.groupby("discrepancy_id", sort=False):
+    for _did, g in scope.discrepancies.groupby("discrepancy_id", sort=False):
         first = g.iloc[0]
         groups.append(
             {
@@ -39,7 +50,17 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "summary": first["summary"],
                 "note": first["resolution_note"],
                 "versions": [
-                    {"version": v.version, "claim_id": v.claim_id, "source": scope.org_name(scope.ds.sources.set_index("source_id").at[v.source_id, "publisher_org_id"]), "quote": None if pd.isna(v.quote) else v.quote, "statement": v.statement}
+                    {
+                        "version": v.version,
+                        "claim_id": v.claim_id,
+                        "source": scope.org_name(
+                            scope.ds.sources.set_index("source_id").at[
+                                v.source_id, "publisher_org_id"
+                            ]
+                        ),
+                        "quote": None if pd.isna(v.quote) else v.quote,
+                        "statement": v.statement,
+                    }
                     for v in g.itertuples()
                 ],
             }

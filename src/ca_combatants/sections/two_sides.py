@@ -10,7 +10,12 @@ from .. import figures
 from ..scope import Scope
 from ._common import STATUS_LABELS, Chart, claim_rows, country_name, side_name
 
-GENERAL_MOTIVE_CLAIMS = ["cl_or_motives", "cl_or_voluntary_benefits", "cl_gv_four_countries_both_sides", "cl_gv_more_on_russian_side"]
+GENERAL_MOTIVE_CLAIMS = [
+    "cl_or_motives",
+    "cl_or_voluntary_benefits",
+    "cl_gv_four_countries_both_sides",
+    "cl_gv_more_on_russian_side",
+]
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
@@ -22,26 +27,52 @@ def analyse(scope: Scope) -> dict[str, Any]:
     columns = []
     for side in sides:
         group = people[people["side"] == side]
-        paths = te[te["person_id"].isin(group["person_id"])]["tactic_id"].map(tactic_names).value_counts()
+        paths = (
+            te[te["person_id"].isin(group["person_id"])]["tactic_id"]
+            .map(tactic_names)
+            .value_counts()
+        )
         motive_claims = scope.claims[scope.claims["speaker_person_id"].isin(group["person_id"])]
         columns.append(
             {
                 "side": side_name(side),
                 "n": len(group),
-                "countries": [f"{country_name(c)} ({n})" for c, n in group["country_of_origin"].value_counts().sort_index().items()],
+                "countries": [
+                    f"{country_name(c)} ({n})"
+                    for c, n in group["country_of_origin"].value_counts().sort_index().items()
+                ],
                 "units": sorted({str(units[u]) for u in group["unit_org_id"].dropna()}),
                 "paths": [f"{t} ({n})" for t, n in paths.items()],
-                "people": [{"name": scope.person_name(p), "person_id": p} for p in group["person_id"]],
+                "people": [
+                    {"name": scope.person_name(p), "person_id": p} for p in group["person_id"]
+                ],
                 "motives": claim_rows(scope, motive_claims),
             }
         )
-    status = people.assign(status=people["status"].map(STATUS_LABELS), side=people["side"].map(side_name))
-    grid = pd.MultiIndex.from_product([[side_name(s) for s in sides], sorted(status["status"].unique()) or ["unknown"]], names=["side", "status"])
-    status_counts = status.groupby(["side", "status"]).size().reindex(grid, fill_value=0).rename("cases").reset_index()
+    status = people.assign(
+        status=people["status"].map(STATUS_LABELS), side=people["side"].map(side_name)
+    )
+    grid = pd.MultiIndex.from_product(
+        [[side_name(s) for s in sides], sorted(status["status"].unique()) or ["unknown"]],
+        names=["side", "status"],
+    )
+    status_counts = (
+        status.groupby(["side", "status"])
+        .size()
+        .reindex(grid, fill_value=0)
+        .rename("cases")
+        .reset_index()
+    )
     general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(GENERAL_MOTIVE_CLAIMS)])
     return {
         "columns": columns,
         "status_counts": status_counts,
         "general": general,
-        "charts": [Chart("sides_compared", int(status_counts["cases"].sum()) > 0, lambda n, r: figures.sides_compared(status_counts, n, r))],
+        "charts": [
+            Chart(
+                "sides_compared",
+                int(status_counts["cases"].sum()) > 0,
+                lambda n, r: figures.sides_compared(status_counts, n, r),
+            )
+        ],
     }
