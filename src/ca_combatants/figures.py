@@ -14,10 +14,10 @@ matplotlib.use("Agg")  # no display; the same bytes everywhere
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import pandas as pd
 import seaborn as sns
 from markupsafe import Markup, escape
+from matplotlib.ticker import MaxNLocator
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]

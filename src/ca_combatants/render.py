@@ -94,7 +94,9 @@ def _git_commit() -> dict[str, Any]:
         return {"commit": None, "worktree_clean": None}
 
 
-def build_manifest(params: BriefParams, data: dataset.Dataset, name: str) -> dict[str, Any]:
+def build_manifest(
+    params: BriefParams, data: dataset.Dataset, name: str, notebook: Path = NOTEBOOK
+) -> dict[str, Any]:
     """Everything needed to say what produced a brief; no timestamps, no machine paths."""
     versions = {}
     for package in PACKAGES:
@@ -108,7 +110,7 @@ def build_manifest(params: BriefParams, data: dataset.Dataset, name: str) -> dic
         "brief": name,
         "parameters": params.model_dump(mode="json"),
         "data": {"version": data.version, "sha256": digest, "files": files},
-        "notebook_sha256": hashlib.sha256(NOTEBOOK.read_bytes()).hexdigest(),
+        "notebook_sha256": hashlib.sha256(notebook.read_bytes()).hexdigest(),
         "python": platform.python_version(),
         "packages": versions,
         "repository": _git_commit(),
@@ -134,16 +136,17 @@ def _preload_pdf_engine() -> threading.Thread:
 
 
 def execute_notebook(
-    params: BriefParams, output: Path, kernel: str = KERNEL_NAME
+    params: BriefParams, output: Path, kernel: str = KERNEL_NAME, notebook: Path = NOTEBOOK
 ) -> dict[str, Any]:
     """Run the notebook with papermill; on a failing cell, raise RenderError naming it."""
     _skip_iri_grammar()
+    # papermill and WeasyPrint are imported late: only a render needs them, and they are heavy
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
         papermill.execute_notebook(
-            str(NOTEBOOK),
+            str(notebook),
             str(output),
             parameters=params.model_dump(mode="json"),
             kernel_name=kernel,
@@ -259,7 +262,11 @@ def _publish_lock(output_dir: Path, name: str) -> Iterator[None]:
 
 
 def render(
-    params: BriefParams, output_dir: Path, name: str = "brief", kernel: str = KERNEL_NAME
+    params: BriefParams,
+    output_dir: Path,
+    name: str = "brief",
+    kernel: str = KERNEL_NAME,
+    notebook: Path = NOTEBOOK,
 ) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing."""
     start = time.perf_counter()
@@ -268,7 +275,7 @@ def render(
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=output_dir))
     try:
-        manifest = build_manifest(params, data, name)
+        manifest = build_manifest(params, data, name, notebook)
         staged = {
             "ipynb": work / f"{name}.ipynb",
             "html": work / f"{name}.html",
@@ -277,7 +284,7 @@ def render(
         }
         preload = _preload_pdf_engine()
         try:
-            nb = execute_notebook(params, staged["ipynb"], kernel)
+            nb = execute_notebook(params, staged["ipynb"], kernel, notebook)
         except RenderError:
             if staged["ipynb"].exists():  # keep the executed notebook for debugging
                 os.replace(staged["ipynb"], output_dir / f"{name}.failed.ipynb")

@@ -116,7 +116,7 @@ class Scope:
         """Combatants from the chosen countries on the chosen side, known by as_of."""
         p = self.persons_visible
         countries = set(self.params.countries)
-        citizen = p["citizenships"].fillna("").map(lambda v: bool(countries & set(v.split(";"))))
+        citizen = p["citizenships"].fillna("").map(lambda v: bool(countries & set(v.split(";")))).astype(bool)
         from_country = p["country_of_origin"].isin(countries) | citizen
         sides = ["russia", "ukraine"] if self.params.side == "both" else [self.params.side]
         chosen = p["is_combatant"] & from_country & p["side"].isin(sides)
@@ -326,31 +326,26 @@ class Scope:
 
     @cached_property
     def _redaction_pattern(self) -> re.Pattern[str] | None:
-        persons = self.ds.persons
-        public_tokens = {
-            t
-            for n in persons.loc[persons["is_public_figure"], ["name", "name_variants"]]
-            .fillna("")
-            .agg(" ".join, axis=1)
-            for t in re.findall(r"\w+", n)
-        }
+        def names_of(row: dict[str, object]) -> list[str]:
+            names = [str(row["name"])] if isinstance(row["name"], str) else []
+            if isinstance(row["name_variants"], str):
+                names += [v.strip() for v in row["name_variants"].split(";") if v.strip()]
+            return names
+
+        people = self._persons_by_id.values()
+        # a word shared with a public figure's name ("uulu", "Urazov") stays: the public figure is named
+        public_words = {w for p in people if p["is_public_figure"] for n in names_of(p) for w in re.findall(r"\w+", n)}
         replacements: dict[str, str] = {}
         for pid, code in self._private_codes.items():
-            row = persons.set_index("person_id").loc[pid]
-            names = [str(row["name"])] + [
-                v.strip()
-                for v in str(row["name_variants"] or "").split(";")
-                if v.strip() and str(row["name_variants"]) != "<NA>"
-            ]
-            for name in names:
+            for name in names_of(self._persons_by_id[pid]):
                 replacements[name] = code
-                for token in re.findall(r"\w+", name):
-                    if len(token) >= 3 and token not in public_tokens:
-                        replacements[token] = code
+                for word in re.findall(r"\w+", name):
+                    if len(word) >= 3 and word not in public_words:
+                        replacements[word] = code
+        self._replacements = replacements
         if not replacements:
             return None
-        self._replacements = replacements
-        alternatives = sorted(replacements, key=len, reverse=True)
+        alternatives = sorted(replacements, key=len, reverse=True)  # whole names before their parts
         return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
 
     def redact(self, text: str) -> str:

@@ -22,7 +22,7 @@ def _penalty_text(row: Any) -> str:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    prov = scope.provisions.copy()
+    prov = scope.provisions.copy().astype({"article": "string", "offence": "string", "country": "string"})
     prov["country_name"] = prov["country"].map(country_name)
     prov["article_label"] = prov["article"].map(
         lambda a: f"art. {a}" if pd.notna(a) else "article not named"
@@ -33,13 +33,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
         else (" (fine or labour)" if k != "imprisonment" else "")
         for o, k in zip(prov["offence"], prov["penalty_kind"], strict=True)
     ]
-    prov["row_label"] = (
-        prov["country"]
-        + " "
-        + prov["article_label"]
-        + detail
-        + prov["text_status"].map({"superseded": " (2001 text)", "current": ""})
-    )
+    prov["row_label"] = [
+        f"{c} {a}{d}{' (2001 text)' if t == 'superseded' else ''}"
+        for c, a, d, t in zip(prov["country"], prov["article_label"], detail, prov["text_status"], strict=True)
+    ]
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
     prov["claim_ids"] = prov["provision_id"].map(
         lambda pid: scope.claims.loc[scope.claims["provision_id"] == pid, "claim_id"].tolist()

@@ -93,6 +93,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     charted["value"] = charted["value"].astype(float)
     migrants = scope.figures[scope.figures["figure_category"] == "migrants"]
     return {
+        "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
         "n_total": len(people),
         "n_russia": int((people["side"] == "russia").sum()),
         "n_ukraine": int((people["side"] == "ukraine").sum()),
