@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import json
 import re
-from html import unescape
 from functools import cache
+from html import unescape
 from pathlib import Path
 
 import pandas as pd
@@ -35,22 +35,33 @@ def scope(**values: object) -> Scope:
 
 
 def test_unknown_parameter_is_an_error() -> None:
-    with pytest.raises(ParamsError, match=r"unknown parameter 'colour'; allowed parameters: as_of, countries, data_dir"):
+    with pytest.raises(
+        ParamsError,
+        match=r"unknown parameter 'colour'; allowed parameters: as_of, countries, data_dir",
+    ):
         parse_params({"colour": "red"})
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"side": "russian"}, "parameter 'side': bad value 'russian' (Input should be 'russia', 'ukraine' or 'both'); allowed: russia, ukraine or both"),
+        (
+            {"side": "russian"},
+            "parameter 'side': bad value 'russian' (Input should be 'russia', 'ukraine' or 'both'); allowed: russia, ukraine or both",
+        ),
         ({"countries": ["KZ", "RU"]}, "parameter 'countries': bad value 'RU'"),
         ({"countries": []}, "parameter 'countries': bad value [] (at least one country is needed)"),
         ({"as_of": "2023-02-30"}, "parameter 'as_of': bad value '2023-02-30'"),
-        ({"period_start": "2023-05-01", "period_end": "2023-01-01"}, "period_start 2023-05-01 is after period_end 2023-01-01"),
+        (
+            {"period_start": "2023-05-01", "period_end": "2023-01-01"},
+            "period_start 2023-05-01 is after period_end 2023-01-01",
+        ),
         ({"paper_size": "A3"}, "allowed: A4 or Letter"),
     ],
 )
-def test_bad_parameter_message_names_parameter_value_and_allowed(values: dict[str, object], message: str) -> None:
+def test_bad_parameter_message_names_parameter_value_and_allowed(
+    values: dict[str, object], message: str
+) -> None:
     with pytest.raises(ParamsError) as info:
         parse_params(values)
     assert message in str(info.value)
@@ -72,7 +83,11 @@ def test_notebook_parameters_cell_holds_the_model_defaults_as_literals() -> None
         values[node.targets[0].id] = ast.literal_eval(node.value)  # type: ignore[attr-defined]
     assert values == BriefParams().model_dump(mode="json")
     assert all("#" in line for line in source.splitlines()[1:]), "every parameter has a comment"
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb["cells"] if c["cell_type"] == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+    )
 
 
 # ----------------------------------------------------------------------------- analysis, hand-checked against the articles
@@ -84,14 +99,27 @@ def test_default_scope_counts_every_combatant_in_the_articles() -> None:
     # Alisherov, Zarifulin, Dorboev, Askar Kubanychbek uulu. Ukraine: Dyuisembin, Almaz, Abu Yunus, Shavkat Muhammad.
     assert s.combatants["side"].value_counts().to_dict() == {"russia": 10, "ukraine": 4}
     counts = case_counts(s).set_index(["code", "side_code"])["cases"]
-    assert counts[("KG", "russia")] == 5 and counts[("TJ", "russia")] == 0 and counts[("TM", "ukraine")] == 1
+    assert (
+        counts[("KG", "russia")] == 5
+        and counts[("TJ", "russia")] == 0
+        and counts[("TM", "ukraine")] == 1
+    )
 
 
 def test_as_of_between_the_two_articles_uses_global_voices_only() -> None:
     s = scope(as_of="2023-04-01")
-    assert "orda_2023_04" not in set(s.sources["source_id"]) and "gv_2023_03_23" in set(s.sources["source_id"])
+    assert "orda_2023_04" not in set(s.sources["source_id"]) and "gv_2023_03_23" in set(
+        s.sources["source_id"]
+    )
     assert sorted(s.combatants["person_id"]) == sorted(
-        ["per_baurzhan_urazov", "per_uzbek_truck_driver", "per_balakliya_captive_redut", "per_balakliya_captive_migrant", "per_zhasulan_dyuisembin", "per_almaz_kudaabek_uulu"]
+        [
+            "per_baurzhan_urazov",
+            "per_uzbek_truck_driver",
+            "per_balakliya_captive_redut",
+            "per_balakliya_captive_migrant",
+            "per_zhasulan_dyuisembin",
+            "per_almaz_kudaabek_uulu",
+        ]
     )
     # the 2025 counts of the dead are not yet known
     assert death_counts(s)["as_of_date_start"].max() <= pd.Timestamp("2023-04-01")
@@ -100,7 +128,11 @@ def test_as_of_between_the_two_articles_uses_global_voices_only() -> None:
 def test_empty_selection_is_empty_not_an_error() -> None:
     s = scope(countries=["TM"], side="russia", as_of="2023-01-01")
     assert s.combatants.empty and s.provisions.empty
-    assert set(s.sources["source_id"]) == {"web_babel_2022_09_22", "web_rferl_2022_09_22", "web_tashkent_times_2022_09_21"}
+    assert set(s.sources["source_id"]) == {
+        "web_babel_2022_09_22",
+        "web_rferl_2022_09_22",
+        "web_tashkent_times_2022_09_21",
+    }
 
 
 def test_channels_by_case_count_distinct_people() -> None:
@@ -115,7 +147,10 @@ def test_death_counts_are_listed_not_summed() -> None:
     d = death_counts(scope())
     charted = d[d["value"].notna() & d["country_scope"].notna()]
     assert sorted(charted["value"].astype(int)) == [10, 10, 19, 34, 35, 40, 43, 46, 66, 72, 93]
-    assert "(an assertion, not a count)" in d.set_index("figure_id").at["fig_prigozhin_thousands", "counter"]
+    assert (
+        "(an assertion, not a count)"
+        in d.set_index("figure_id").at["fig_prigozhin_thousands", "counter"]
+    )
 
 
 def test_format_date_keeps_precision() -> None:
@@ -126,7 +161,10 @@ def test_format_date_keeps_precision() -> None:
 
 
 def test_second_hand_report_names_both_outlets() -> None:
-    assert scope().attribution("cl_or_knb_10_cases") == "National Security Committee of Kazakhstan (KNB), as reported by KazTag and relayed by Orda.kz"
+    assert (
+        scope().attribution("cl_or_knb_10_cases")
+        == "National Security Committee of Kazakhstan (KNB), as reported by KazTag and relayed by Orda.kz"
+    )
 
 
 # ----------------------------------------------------------------------------- prose numbers equal the data
@@ -135,11 +173,16 @@ def test_second_hand_report_names_both_outlets() -> None:
 def independent_counts(params: dict[str, object]) -> dict[str, int]:
     """The brief's headline numbers, recomputed from the raw CSV files without the package."""
     p = parse_params(params)
-    read = lambda name: pd.read_csv(DEFAULT_DATA_DIR / f"{name}.csv", dtype=str, keep_default_na=False)  # noqa: E731
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(DEFAULT_DATA_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
     sources, claims, persons = read("sources"), read("claims"), read("persons")
     newest = sources["published_latest"].replace("", None).dropna().max()
     as_of = str(p.as_of) if p.as_of else newest
-    visible_sources = set(sources.loc[sources["published_latest"].replace("", newest) <= as_of, "source_id"])
+    visible_sources = set(
+        sources.loc[sources["published_latest"].replace("", newest) <= as_of, "source_id"]
+    )
     visible = claims[claims["source_id"].isin(visible_sources)]
     mentioned = set(visible["person_id"]) | set(visible["speaker_person_id"])
     sides = {"russia", "ukraine"} if p.side == "both" else {p.side}
@@ -147,7 +190,10 @@ def independent_counts(params: dict[str, object]) -> dict[str, int]:
         (persons["is_combatant"] == "true")
         & persons["person_id"].isin(mentioned)
         & persons["side"].isin(sides)
-        & (persons["country_of_origin"].isin(p.countries) | persons["citizenships"].map(lambda v: bool(set(v.split(";")) & set(p.countries))))
+        & (
+            persons["country_of_origin"].isin(p.countries)
+            | persons["citizenships"].map(lambda v: bool(set(v.split(";")) & set(p.countries)))
+        )
     ]
     return {
         "n_sources": len(visible_sources),
@@ -162,14 +208,28 @@ def independent_counts(params: dict[str, object]) -> dict[str, int]:
     }
 
 
-PARAM_SETS = [{}, {"countries": ["KZ"], "side": "russia"}, {"as_of": "2023-04-01", "side": "ukraine"}, {"countries": ["KG", "TJ"], "as_of": "2023-04-25"}]
+PARAM_SETS = [
+    {},
+    {"countries": ["KZ"], "side": "russia"},
+    {"as_of": "2023-04-01", "side": "ukraine"},
+    {"countries": ["KG", "TJ"], "as_of": "2023-04-25"},
+]
 
 
-@pytest.mark.parametrize("params", PARAM_SETS, ids=["default", "KZ-russia", "ukraine-as-of-2023-04-01", "KG+TJ-as-of-2023-04-25"])
+@pytest.mark.parametrize(
+    "params",
+    PARAM_SETS,
+    ids=["default", "KZ-russia", "ukraine-as-of-2023-04-01", "KG+TJ-as-of-2023-04-25"],
+)
 def test_every_checked_number_in_the_prose_equals_the_data(params: dict[str, object]) -> None:
     brief = Brief(parse_params(params), dataset())
     html = "\n".join(brief.render_section(s) for s in SECTION_ORDER)
-    shown = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(r'<span class="num" data-key="([^"]+)" data-value="([^"]+)">([^<]+)</span>', html)}
+    shown = {
+        m.group(1): (m.group(2), m.group(3))
+        for m in re.finditer(
+            r'<span class="num" data-key="([^"]+)" data-value="([^"]+)">([^<]+)</span>', html
+        )
+    }
     expected = independent_counts(params)
     checked = {k: v for k, v in expected.items() if k in shown}
     assert len(checked) >= 8
@@ -194,7 +254,9 @@ def test_every_citation_resolves_to_a_reference() -> None:
 
 
 def test_contested_statement_gives_each_side() -> None:
-    html = Brief(parse_params({"countries": ["KZ"]}), dataset()).render_section("recruitment_tactics")
+    html = Brief(parse_params({"countries": ["KZ"]}), dataset()).render_section(
+        "recruitment_tactics"
+    )
     assert "Mother (news of 20 April): purportedly kidnapped" in html
     assert "Foreign Ministry: voluntarily signed a contract" in html
 
@@ -214,34 +276,55 @@ def test_redaction_removes_every_private_name_and_keeps_public_figures() -> None
     assert "Margulan Bekenov" in names and "Жасулан Дуйсембiн" in names and "Margulan" in names
     leaked = [n for n in names if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", html)]
     assert leaked == []
-    for public in ("Samigullo Urazov", "Aibek Smadiyarov", "Sergei Sobyanin", "Kudaabek uulu Almaz"):
+    for public in (
+        "Samigullo Urazov",
+        "Aibek Smadiyarov",
+        "Sergei Sobyanin",
+        "Kudaabek uulu Almaz",
+    ):
         assert public in html
     assert "P0" in html
 
 
 def test_redaction_is_stable_across_selections() -> None:
-    a = Brief(parse_params({"redact_private_persons": True}), dataset()).scope.person_name("per_margulan_bekenov")
-    b = Brief(parse_params({"redact_private_persons": True, "countries": ["KZ"], "side": "russia"}), dataset()).scope.person_name("per_margulan_bekenov")
+    a = Brief(parse_params({"redact_private_persons": True}), dataset()).scope.person_name(
+        "per_margulan_bekenov"
+    )
+    b = Brief(
+        parse_params({"redact_private_persons": True, "countries": ["KZ"], "side": "russia"}),
+        dataset(),
+    ).scope.person_name("per_margulan_bekenov")
     assert a == b and "Bekenov" not in a
 
 
 def test_charts_carry_captions_alt_text_and_numbers() -> None:
     brief = Brief(BriefParams(), dataset())
     html = "\n".join(brief.render_section(s) for s in SECTION_ORDER)
-    figures = re.findall(r'<figure class="chart" id="figure-(\d+)"><img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"><figcaption><span class="label">Figure (\d+)\.</span>', html)
+    figures = re.findall(
+        r'<figure class="chart" id="figure-(\d+)"><img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"><figcaption><span class="label">Figure (\d+)\.</span>',
+        html,
+    )
     assert len(figures) >= 6
-    assert [int(f[0]) for f in figures] == list(range(1, len(figures) + 1)) == [int(f[2]) for f in figures]
+    assert (
+        [int(f[0]) for f in figures]
+        == list(range(1, len(figures) + 1))
+        == [int(f[2]) for f in figures]
+    )
     assert all(len(f[1]) > 40 for f in figures)
 
 
 def test_empty_selection_brief_says_what_is_empty() -> None:
-    brief = Brief(parse_params({"countries": ["TM"], "side": "russia", "as_of": "2023-01-01"}), dataset())
+    brief = Brief(
+        parse_params({"countries": ["TM"], "side": "russia", "as_of": "2023-01-01"}), dataset()
+    )
     html = unescape("\n".join(brief.render_section(s) for s in SECTION_ORDER))
     assert "record no individual from Turkmenistan on Russia's side" in html
     assert "Turkmenistan: no statute on fighting abroad is known to this dataset" in html
     assert "<figure" not in html.split('id="scope_and_numbers"')[1].split("</section>")[0]
 
 
-def test_data_dir_default_does_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_dir_default_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert BriefParams().data_path == DEFAULT_DATA_DIR

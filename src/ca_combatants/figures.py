@@ -173,7 +173,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
             },
         )
     ax.set_ylim(len(lanes) - 0.5, -0.6 - 0.33 * len(measures))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=9))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator())
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     legend_handles = [
         plt.Line2D([], [], marker=m, linestyle="", color="#333333", label=b)
@@ -376,7 +376,7 @@ def deaths_over_time(
         )
     ax.set(xlabel="Count as of", ylabel="Deaths counted")
     ax.set_ylim(0, float(deaths["value"].max()) * 1.2)
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=7))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator())
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     handles, labels = ax.get_legend_handles_labels()
     titles = {"population": "Population", "counter": "Counted by"}

@@ -4,6 +4,7 @@ self-contained HTML page, WeasyPrint makes the PDF. Files appear together or not
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import importlib
@@ -106,9 +107,11 @@ def build_manifest(
     digest = hashlib.sha256(
         "".join(f"{k}\0{v}\n" for k, v in sorted(files.items())).encode()
     ).hexdigest()
+    as_of = params.as_of or data.sources["published_latest"].max().date()
     return {
         "brief": name,
         "parameters": params.model_dump(mode="json"),
+        "information_as_of": as_of.isoformat(),
         "data": {"version": data.version, "sha256": digest, "files": files},
         "notebook_sha256": hashlib.sha256(notebook.read_bytes()).hexdigest(),
         "python": platform.python_version(),
@@ -165,7 +168,7 @@ def _describe_failure(output: Path, exc: Any) -> str:
     if output.exists():
         nb = json.loads(output.read_text(encoding="utf-8"))
         code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        for index, cell in enumerate(nb["cells"]):
+        for cell in nb["cells"]:
             if cell.get("metadata", {}).get("papermill", {}).get("exception"):
                 tags = cell["metadata"].get("tags", [])
                 section = next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
@@ -174,7 +177,7 @@ def _describe_failure(output: Path, exc: Any) -> str:
                     if section
                     else f"the {tags[0] if tags else 'untagged'} cell"
                 )
-                where = f"{label} (cell {index}, code cell {code_cells.index(cell) + 1} of {len(code_cells)})"
+                where = f"{label} (code cell {code_cells.index(cell) + 1} of {len(code_cells)} in the executed notebook)"
                 break
     return f"{where} failed: {exc.ename}: {exc.evalue}"
 
@@ -229,6 +232,9 @@ def write_pdf(html: str, target: Path, manifest: dict[str, Any]) -> None:
     from weasyprint import HTML, Attachment
 
     manifest_text = json.dumps(manifest, indent=2, sort_keys=True)
+    stamp = datetime.datetime.fromisoformat(manifest["information_as_of"]).replace(
+        tzinfo=datetime.UTC
+    )
     identifier = (
         hashlib.sha256(PDF_IDENTIFIER_SALT + html.encode("utf-8")).hexdigest()[:32].encode()
     )
@@ -241,6 +247,9 @@ def write_pdf(html: str, target: Path, manifest: dict[str, Any]) -> None:
                 string=manifest_text,
                 name="manifest.json",
                 description="How this brief was produced",
+                # WeasyPrint stamps attachments with the clock unless told: use the brief's own date
+                created=stamp,
+                modified=stamp,
             )
         ],
     )

@@ -116,7 +116,12 @@ class Scope:
         """Combatants from the chosen countries on the chosen side, known by as_of."""
         p = self.persons_visible
         countries = set(self.params.countries)
-        citizen = p["citizenships"].fillna("").map(lambda v: bool(countries & set(v.split(";")))).astype(bool)
+        citizen = (
+            p["citizenships"]
+            .fillna("")
+            .map(lambda v: bool(countries & set(v.split(";"))))
+            .astype(bool)
+        )
         from_country = p["country_of_origin"].isin(countries) | citizen
         sides = ["russia", "ukraine"] if self.params.side == "both" else [self.params.side]
         chosen = p["is_combatant"] & from_country & p["side"].isin(sides)
@@ -334,7 +339,13 @@ class Scope:
 
         people = self._persons_by_id.values()
         # a word shared with a public figure's name ("uulu", "Urazov") stays: the public figure is named
-        public_words = {w for p in people if p["is_public_figure"] for n in names_of(p) for w in re.findall(r"\w+", n)}
+        public_words = {
+            w
+            for p in people
+            if p["is_public_figure"]
+            for n in names_of(p)
+            for w in re.findall(r"\w+", n)
+        }
         replacements: dict[str, str] = {}
         for pid, code in self._private_codes.items():
             for name in names_of(self._persons_by_id[pid]):

@@ -22,7 +22,9 @@ def _penalty_text(row: Any) -> str:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    prov = scope.provisions.copy().astype({"article": "string", "offence": "string", "country": "string"})
+    prov = scope.provisions.copy().astype(
+        {"article": "string", "offence": "string", "country": "string"}
+    )
     prov["country_name"] = prov["country"].map(country_name)
     prov["article_label"] = prov["article"].map(
         lambda a: f"art. {a}" if pd.notna(a) else "article not named"
@@ -35,7 +37,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     ]
     prov["row_label"] = [
         f"{c} {a}{d}{' (2001 text)' if t == 'superseded' else ''}"
-        for c, a, d, t in zip(prov["country"], prov["article_label"], detail, prov["text_status"], strict=True)
+        for c, a, d, t in zip(
+            prov["country"], prov["article_label"], detail, prov["text_status"], strict=True
+        )
     ]
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
     prov["claim_ids"] = prov["provision_id"].map(

@@ -1,0 +1,434 @@
+"""`ca-brief render` and `batch`: what a reader gets, reproducibility, and failures."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+from ca_combatants import render as render_module
+from ca_combatants.params import parse_params
+from ca_combatants.paths import NOTEBOOK, REPO_ROOT
+from ca_combatants.render import RenderError, render
+from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
+
+CLI = str(Path(sys.executable).parent / "ca-brief")
+FILES = ("html", "pdf", "ipynb", "manifest.json")
+
+
+def snapshot(folder: Path, name: str = "brief") -> dict[str, bytes]:
+    return {ext: (folder / f"{name}.{ext}").read_bytes() for ext in FILES}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.fixture(scope="module")
+def default_brief(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("default")
+    render(parse_params({}), out, "brief")
+    return out
+
+
+class Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+# ----------------------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained_with_no_code(default_brief: Path) -> None:
+    page = parse(default_brief / "brief.html")
+    tags = page.tags
+    assert [t for t, _ in tags if t == "script"] == []
+    assert all(a.get("rel") != "stylesheet" for t, a in tags if t == "link")
+    images = [a for t, a in tags if t == "img"]
+    assert len(images) >= 6
+    assert all(str(a["src"]).startswith("data:image/") for a in images)
+    assert all(a.get("alt") and len(str(a["alt"])) > 20 for a in images)
+    html = (default_brief / "brief.html").read_text(encoding="utf-8")
+    for code in (
+        "brief.section(",
+        "start_brief",
+        "injected-parameters",
+        "import ",
+        "In&nbsp;[",
+        "def ",
+    ):
+        assert code not in html
+    assert "http://" not in "".join(
+        str(a.get("src", "")) for t, a in tags if t in {"img", "script", "link"}
+    )
+
+
+def test_html_has_every_section_a_working_toc_and_ordered_headings(default_brief: Path) -> None:
+    page = parse(default_brief / "brief.html")
+    ids = {a["id"] for _, a in page.tags if a.get("id")}
+    assert set(SECTION_ORDER) <= ids
+    toc = [
+        str(a["href"])[1:]
+        for t, a in page.tags
+        if t == "a" and str(a.get("href", "")).startswith("#") and a.get("class") != "cite"
+    ]
+    assert set(SECTION_ORDER) - {"cover"} <= set(toc)
+    assert set(toc) <= ids
+    levels = [int(t[1]) for t, _ in page.tags if t in {"h1", "h2", "h3", "h4"}]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), "a heading level is skipped"
+    text = "".join(page.text)
+    for i, name in enumerate(SECTION_ORDER[1:], 1):
+        assert f"{i}. {SECTION_TITLES[name]}" in text
+
+
+# ----------------------------------------------------------------------------- PDF
+
+
+def test_pdf_pages_headings_fonts_and_cyrillic(default_brief: Path) -> None:
+    reader = pypdf.PdfReader(default_brief / "brief.pdf")
+    assert 15 <= len(reader.pages) <= 60
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    for i, name in enumerate(SECTION_ORDER[1:], 1):
+        assert f"{i}. {SECTION_TITLES[name]}" in text
+    assert "Жасулан Дуйсембiн" in text
+    assert "Page 3 of" in text  # page numbers
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get(
+                "/FontDescriptor"
+            )
+            fonts[font["/BaseFont"]] = descriptor is not None and any(
+                k in descriptor.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    assert fonts and all(fonts.values()), fonts
+    assert "manifest.json" in reader.attachments
+    assert (
+        reader.metadata["/datasha256"]
+        == json.loads((default_brief / "brief.manifest.json").read_text())["data"]["sha256"]
+    )
+
+
+def test_manifest_records_parameters_data_hashes_and_versions(default_brief: Path) -> None:
+    manifest = json.loads((default_brief / "brief.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["countries"] == ["KZ", "KG", "TJ", "UZ", "TM"]
+    for rel, digest in manifest["data"]["files"].items():
+        assert hashlib.sha256((REPO_ROOT / "data" / rel).read_bytes()).hexdigest() == digest
+    assert {"pandas", "weasyprint", "papermill", "seaborn"} <= set(manifest["packages"])
+    assert str(REPO_ROOT) not in json.dumps(manifest)  # no machine paths
+    html = (default_brief / "brief.html").read_text(encoding="utf-8")
+    assert manifest["data"]["sha256"] in html
+
+
+def test_same_parameters_give_identical_bytes(default_brief: Path, tmp_path: Path) -> None:
+    render(parse_params({}), tmp_path, "brief")
+    assert (tmp_path / "brief.html").read_bytes() == (default_brief / "brief.html").read_bytes()
+    assert (tmp_path / "brief.pdf").read_bytes() == (default_brief / "brief.pdf").read_bytes()
+
+
+def test_letter_paper(tmp_path: Path) -> None:
+    render(parse_params({"paper_size": "Letter", "countries": ["TJ"]}), tmp_path, "letter")
+    box = pypdf.PdfReader(tmp_path / "letter.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+# ----------------------------------------------------------------------------- failures
+
+
+def broken_notebook(tmp_path: Path, section: str) -> Path:
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if f"section:{section}" in cell["metadata"].get("tags", []):
+            cell["source"] = "raise ZeroDivisionError('boom in the legal section')"
+    path = tmp_path / "broken.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def test_failing_cell_names_the_section_keeps_the_notebook_and_the_old_report(
+    default_brief: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(default_brief, out)
+    before = snapshot(out)
+    with pytest.raises(RenderError) as info:
+        render(parse_params({}), out, "brief", notebook=broken_notebook(tmp_path, "legal_exposure"))
+    assert (
+        str(info.value)
+        == "section 'Legal exposure' (code cell 8 of 13 in the executed notebook) failed: ZeroDivisionError: boom in the legal section"
+    )
+    assert (out / "brief.failed.ipynb").exists()
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_pdf_engine_failure_leaves_the_old_report(
+    default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(default_brief, out)
+    before = snapshot(out)
+
+    def explode(*_: Any, **__: Any) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(render_module, "write_pdf", explode)
+    with pytest.raises(RenderError, match="PDF engine failed: OSError: no space left on device"):
+        render(parse_params({}), out, "brief")
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_interrupted_render_leaves_the_old_report_and_no_temporary_files(
+    default_brief: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(default_brief, out)
+    before = snapshot(out)
+    proc = subprocess.Popen(
+        [CLI, "render", "--output-dir", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while (
+        not leftovers(out) and time.monotonic() < deadline
+    ):  # wait until the render has begun writing
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: nothing was written" in err
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [CLI, "render", "--output-dir", str(tmp_path), "--countries", c, "--side", "russia"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for c in ("KZ", "KG")
+    ]
+    assert [p.wait(timeout=180) for p in procs] == [0, 0]
+    manifest = json.loads((tmp_path / "brief.manifest.json").read_text(encoding="utf-8"))
+    nb = json.loads((tmp_path / "brief.ipynb").read_text(encoding="utf-8"))
+    pdf = pypdf.PdfReader(tmp_path / "brief.pdf")
+    winner = manifest["parameters"]["countries"]
+    assert nb["metadata"]["papermill"]["parameters"]["countries"] == winner
+    meta = {
+        a["name"]: a["content"]
+        for t, a in parse(tmp_path / "brief.html").tags
+        if t == "meta" and a.get("name")
+    }
+    assert json.loads(str(meta["parameters"]))["countries"] == winner
+    assert json.loads(str(meta["manifest"])) == manifest
+    assert json.loads(pdf.metadata["/parameters"])["countries"] == winner
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--side", "russian"], "error: parameter 'side': bad value 'russian'"),
+        (["--countries", "KZ,XX"], "error: parameter 'countries': bad value 'XX'"),
+        (["--name", "../escape"], "error: bad --name '../escape'"),
+    ],
+)
+def test_bad_parameters_exit_2_with_one_message(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    proc = subprocess.run(
+        [CLI, "render", "--output-dir", str(tmp_path), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(message)
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invalid_data_exits_2_before_any_kernel_starts(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "data", data)
+    (data / "tactics.csv").write_text("")
+    proc = subprocess.run(
+        [CLI, "render", "--data-dir", str(data), "--output-dir", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "data/tactics.csv: file is empty" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_params_file_and_options(tmp_path: Path) -> None:
+    params = tmp_path / "p.yaml"
+    params.write_text("countries: [KG]\nside: ukraine\ntitle: A Kyrgyz brief\n", encoding="utf-8")
+    proc = subprocess.run(
+        [
+            CLI,
+            "render",
+            "--params",
+            str(params),
+            "--side",
+            "both",
+            "--name",
+            "kg",
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((tmp_path / "kg.manifest.json").read_text(encoding="utf-8"))
+    assert (
+        manifest["parameters"]["countries"] == ["KG"] and manifest["parameters"]["side"] == "both"
+    )
+    assert "A Kyrgyz brief" in (tmp_path / "kg.html").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- batch
+
+
+def test_batch_keeps_going_when_one_fails_and_writes_an_index(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-data"
+    shutil.copytree(REPO_ROOT / "data", broken)
+    (broken / "tactics.csv").write_text("")
+    sets = tmp_path / "sets.yaml"
+    sets.write_text(
+        f"- {{name: kz, countries: [KZ], side: russia}}\n- {{name: bad, countries: [KG], data_dir: {broken}}}\n- {{name: uz, countries: [UZ]}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [CLI, "batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "2 ok, 1 failed" in proc.stdout
+    assert (
+        (out / "kz.pdf").exists() and (out / "uz.pdf").exists() and not (out / "bad.pdf").exists()
+    )
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="kz.html"' in index and 'href="uz.pdf"' in index and "failed" in index
+
+
+def test_batch_grid_names_each_combination(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            CLI,
+            "batch",
+            "--grid",
+            "countries=TJ,TM",
+            "--grid",
+            "side=ukraine",
+            "--output-dir",
+            str(tmp_path),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "brief-TJ-ukraine.html").exists() and (
+        tmp_path / "brief-TM-ukraine.pdf"
+    ).exists()
+    assert "2 ok, 0 failed" in proc.stdout
+
+
+# ----------------------------------------------------------------------------- a browser
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (CI installs it)",
+)
+def test_browser_loads_every_image_and_toc_link_without_console_errors(default_brief: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.route(
+            "**/*",
+            lambda route: (
+                requests.append(route.request.url),
+                route.continue_()
+                if route.request.url.startswith(("file:", "data:"))
+                else route.abort(),
+            ),
+        )
+        page.goto((default_brief / "brief.html").as_uri())
+        page.wait_for_load_state("load")
+        images = page.eval_on_selector_all(
+            "img", "imgs => imgs.map(i => [i.complete, i.naturalWidth])"
+        )
+        broken_links = page.eval_on_selector_all(
+            "nav.toc a, a.cite",
+            "as => as.filter(a => !document.getElementById(a.getAttribute('href').slice(1))).map(a => a.getAttribute('href'))",
+        )
+        browser.close()
+    assert len(images) >= 6 and all(done and width > 0 for done, width in images)
+    assert broken_links == []
+    assert errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
