@@ -134,6 +134,7 @@ class Brief:
             "title": SECTION_TITLES[name],
             "section_number": SECTION_ORDER.index(name),
             "cite": scope.cite,
+            "cited_sources": lambda: {str(scope.claim(c)["source_id"]) for c in scope.cited_claims},
             "has": lambda claim_id: claim_id in set(scope.claims["claim_id"]),
             "name": scope.person_name,
             "attrib": scope.attribution,

@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SIDE_COLOURS = {"Russia": "#D55E00", "Ukraine": "#0072B2"}
 WIDTH_IN = 6.3  # the A4 text block at 2 cm margins
+DENSE = 400  # above this many marks, points are drawn as a 200 dpi image inside the SVG; text stays vector
 
 
 def apply_theme() -> None:
@@ -63,7 +64,9 @@ class Figure:
 
 def _to_svg(fig: plt.Figure) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    fig.savefig(
+        buf, format="svg", bbox_inches="tight", dpi=200, metadata={"Date": None, "Creator": None}
+    )
     plt.close(fig)
     return buf.getvalue()
 
@@ -146,11 +149,14 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
                     edgecolors="white",
                     linewidths=0.6,
                     zorder=3,
+                    rasterized=len(data) > DENSE,
                 )
     ax.set_yticks(range(len(lanes)), lanes)
     measures = (
         data[data["lane"] == "Russian measure"]
         .sort_values(["event_date_start", "event_id"])
+        .drop_duplicates(["event_date_start", "short_label"])
+        .head(8)  # labels beyond eight would overlap; every event is in the table
         .reset_index(drop=True)
     )
     top = lanes.index("Russian measure") if "Russian measure" in lanes else 0
@@ -358,9 +364,13 @@ def deaths_over_time(
         ax=ax,
         palette=OKABE_ITO[: len(populations)],
         zorder=3,
+        rasterized=len(deaths) > DENSE,
     )
     placed: list[tuple[float, float]] = []
-    for row in deaths.sort_values("value").itertuples():
+    labels = deaths.drop_duplicates(
+        ["as_of_date_start", "value", "qualifier_label"]
+    )  # one label per distinct point
+    for row in labels.sort_values("value").itertuples():
         x = mdates.date2num(row.as_of_date_start)
         dy = 0.0
         while any(abs(x - px) < 60 and abs(row.value + dy - py) < 4 for px, py in placed):

@@ -262,6 +262,14 @@ class Scope:
     def _persons_by_id(self) -> dict[str, dict[str, object]]:
         return {str(r["person_id"]): r for r in self.ds.persons.to_dict("records")}
 
+    def claims_by(self, column: str) -> dict[str, list[str]]:
+        """Visible claim ids per value of a claim column (person_id, event_id, …), built once."""
+        cache = self.__dict__.setdefault("_claims_by_cache", {})
+        if column not in cache:
+            rows = self.claims.dropna(subset=[column])
+            cache[column] = rows.groupby(column, sort=False)["claim_id"].agg(list).to_dict()
+        return cache[column]
+
     def claim(self, claim_id: str) -> dict[str, object]:
         return self._claims_by_id[claim_id]
 

@@ -12,6 +12,19 @@ from ..figures import Figure
 from ..params import COUNTRY_NAMES
 from ..scope import SIDE_NAMES, Scope
 
+# Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed to.
+CASE_FILES_MAX = 40
+TABLE_ROWS_MAX = 60
+NAMES_MAX = 25
+CLAIMS_PER_ITEM_MAX = 8
+JUDGMENTS_MAX = 12
+
+
+def capped(rows: Any, limit: int) -> tuple[Any, int]:
+    """The first `limit` rows (DataFrame or list) and how many were left out."""
+    return rows[:limit], max(0, len(rows) - limit)
+
+
 STATUS_LABELS = {
     "fighting": "fighting",
     "serving": "serving (with a force, combat not confirmed)",

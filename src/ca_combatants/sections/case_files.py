@@ -7,18 +7,19 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope
-from ._common import STATUS_LABELS, claim_rows, country_name, side_name
+from ._common import CASE_FILES_MAX, STATUS_LABELS, capped, claim_rows, country_name, side_name
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
     orgs = scope.ds.organisations.set_index("org_id")["name"]
     disc = scope.discrepancies
     files = []
-    for n, p in enumerate(scope.combatants.itertuples(), 1):
-        claims = scope.claims[
-            (scope.claims["person_id"] == p.person_id)
-            | (scope.claims["speaker_person_id"] == p.person_id)
-        ]
+    shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
+    by_person, by_speaker = scope.claims_by("person_id"), scope.claims_by("speaker_person_id")
+    claims_by_id = scope.claims.set_index("claim_id", drop=False)
+    for n, p in enumerate(shown.itertuples(), 1):
+        ids = list(dict.fromkeys(by_person.get(p.person_id, []) + by_speaker.get(p.person_id, [])))
+        claims = claims_by_id.loc[ids]
         disputed = disc[disc["claim_id"].isin(claims["claim_id"])]["subject"].unique().tolist()
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]
@@ -43,4 +44,4 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "disputed": disputed,
             }
         )
-    return {"files": files, "charts": []}
+    return {"files": files, "omitted": omitted, "charts": []}

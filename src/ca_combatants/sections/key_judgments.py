@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..scope import Scope
+from ._common import JUDGMENTS_MAX
 
 TERMS = {
     "almost_no_chance": "Almost no chance",
@@ -21,8 +22,15 @@ def analyse(scope: Scope) -> dict[str, Any]:
     shown, withheld = scope.judgments
     jc = scope.ds.judgment_claims
     items = []
-    for j in shown.itertuples():
-        claim_ids = jc.loc[jc["judgment_id"] == j.judgment_id, "claim_id"].tolist()
+    omitted = max(0, len(shown) - JUDGMENTS_MAX)
+    claims_of = (
+        jc[jc["judgment_id"].isin(shown["judgment_id"].head(JUDGMENTS_MAX))]
+        .groupby("judgment_id")["claim_id"]
+        .agg(list)
+        .to_dict()
+    )
+    for j in shown.head(JUDGMENTS_MAX).itertuples():
+        claim_ids = claims_of.get(j.judgment_id, [])
         sources = scope.claims[scope.claims["claim_id"].isin(claim_ids)]["source_id"].nunique()
         items.append(
             {
@@ -34,4 +42,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "n_sources": sources,
             }
         )
-    return {"items": items, "withheld": withheld, "terms": list(TERMS.values()), "charts": []}
+    return {
+        "items": items,
+        "omitted": omitted,
+        "withheld": withheld,
+        "terms": list(TERMS.values()),
+        "charts": [],
+    }

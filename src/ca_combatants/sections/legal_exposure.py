@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import Chart, claim_rows, country_name
+from ._common import TABLE_ROWS_MAX, Chart, claim_rows, country_name
 
 
 def _penalty_text(row: Any) -> str:
@@ -42,9 +42,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         )
     ]
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
-    prov["claim_ids"] = prov["provision_id"].map(
-        lambda pid: scope.claims.loc[scope.claims["provision_id"] == pid, "claim_id"].tolist()
-    )
+    prov["claim_ids"] = [
+        scope.claims_by("provision_id").get(pid, []) for pid in prov["provision_id"]
+    ]
     prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
     missing = [c for c in scope.params.countries if c not in set(prov["country"])]
     cases = scope.cases.copy()
@@ -53,17 +53,15 @@ def analyse(scope: Scope) -> dict[str, Any]:
         format_date(d, p) if pd.notna(d) else "date not reported"
         for d, p in zip(cases["opened_date"], cases["opened_precision"], strict=True)
     ]
-    cases["claim_ids"] = cases["case_id"].map(
-        lambda cid: scope.claims.loc[scope.claims["case_id"] == cid, "claim_id"].tolist()
-    )
+    cases["claim_ids"] = [scope.claims_by("case_id").get(cid, []) for cid in cases["case_id"]]
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
     incentives = scope.figures[
         scope.figures["figure_category"].isin(["service_term", "pay"])
     ].copy()
-    incentives["claim_ids"] = incentives["figure_id"].map(
-        lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist()
-    )
+    incentives["claim_ids"] = [
+        scope.claims_by("figure_id").get(fid, []) for fid in incentives["figure_id"]
+    ]
     general_ids = [
         "cl_gv_mass_unlikely",
         "cl_or_similar_liability",
@@ -72,16 +70,22 @@ def analyse(scope: Scope) -> dict[str, Any]:
     ]
     general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(general_ids)])
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
-    chart_rows = prov[
-        ["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]
-    ]
+    # one bar per distinct provision version, at most TABLE_ROWS_MAX / 2 of them
+    chart_rows = (
+        prov[["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]]
+        .drop_duplicates()
+        .head(TABLE_ROWS_MAX // 2)
+    )
     return {
-        "provisions": prov,
+        "provisions": prov.head(TABLE_ROWS_MAX),
+        "provisions_omitted": max(0, len(prov) - TABLE_ROWS_MAX),
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
-        "home_cases": home_cases,
+        "home_cases": home_cases.head(TABLE_ROWS_MAX),
         "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
-        "russian_convictions": russian_convictions,
+        "russian_convictions": russian_convictions.head(TABLE_ROWS_MAX),
+        "cases_omitted": max(0, len(home_cases) - TABLE_ROWS_MAX)
+        + max(0, len(russian_convictions) - TABLE_ROWS_MAX),
         "incentives": incentives,
         "general": general,
         "measures": measures,

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import Chart, claim_rows, side_name
+from ._common import CLAIMS_PER_ITEM_MAX, TABLE_ROWS_MAX, Chart, capped, claim_rows, side_name
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -48,25 +48,27 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    te = scope.tactic_evidence
-    tactics = scope.ds.tactics
+    te = scope.tactic_evidence  # only evidence whose claim is visible
+    tactics, tactics_omitted = capped(scope.ds.tactics, TABLE_ROWS_MAX)
+    in_scope = set(scope.combatants["person_id"])
+    claims_by_id = scope.claims.set_index("claim_id", drop=False)
+    evidence = dict(tuple(te.groupby("tactic_id", sort=False)))
     rows = []
     for t in tactics.itertuples():
-        ev = te[te["tactic_id"] == t.tactic_id]
-        claims = scope.claims[scope.claims["claim_id"].isin(ev["claim_id"])]
-        persons = [
-            p for p in ev["person_id"].dropna().unique() if p in set(scope.combatants["person_id"])
-        ]
+        ev = evidence.get(t.tactic_id, te.iloc[0:0])
+        claim_ids = list(dict.fromkeys(ev["claim_id"]))
+        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
         rows.append(
             {
                 "tactic_id": t.tactic_id,
                 "name": t.name,
                 "category": CATEGORY_LABELS[t.tactic_category],
                 "description": t.description,
-                "n_reports": int(claims["claim_id"].nunique()),
+                "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
-                "claims": claim_rows(scope, claims),
+                "claims": claim_rows(scope, claims_by_id.loc[claim_ids[:CLAIMS_PER_ITEM_MAX]]),
+                "claims_omitted": max(0, len(claim_ids) - CLAIMS_PER_ITEM_MAX),
             }
         )
     by_category: dict[str, list[dict[str, Any]]] = {}
@@ -79,17 +81,19 @@ def analyse(scope: Scope) -> dict[str, Any]:
         format_date(d, p)
         for d, p in zip(events["event_date"], events["date_precision"], strict=True)
     ]
-    events["claim_ids"] = events["event_id"].map(
-        lambda eid: scope.claims.loc[scope.claims["event_id"] == eid, "claim_id"].tolist()
-    )
+    events["claim_ids"] = [scope.claims_by("event_id").get(eid, []) for eid in events["event_id"]]
     counts = channel_counts(scope)
+    events_shown, events_omitted = capped(events, TABLE_ROWS_MAX)
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     return {
         "taxonomy": rows,
+        "tactics_omitted": tactics_omitted,
         "by_category": by_category,
         "n_tactics_reported": sum(1 for r in rows if r["n_reports"]),
         "n_measures": int((events["event_type"] == "russian_measure").sum()),
         "events": events,
+        "events_shown": events_shown,
+        "events_omitted": events_omitted,
         "channel_counts": counts,
         "contested": contested,
         "charts": [  # in the order the template shows them

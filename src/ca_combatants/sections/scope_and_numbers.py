@@ -8,7 +8,7 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import STATUS_LABELS, Chart, country_name, side_name
+from ._common import NAMES_MAX, STATUS_LABELS, TABLE_ROWS_MAX, Chart, country_name, side_name
 
 QUALIFIER_LABELS = {
     "at_least": "at least",
@@ -77,9 +77,7 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     f["as_of"] = [
         format_date(d, p) for d, p in zip(f["as_of_date"], f["as_of_precision"], strict=True)
     ]
-    f["claim_ids"] = f["figure_id"].map(
-        lambda fid: scope.claims.loc[scope.claims["figure_id"] == fid, "claim_id"].tolist()
-    )
+    f["claim_ids"] = [scope.claims_by("figure_id").get(fid, []) for fid in f["figure_id"]]
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 
@@ -105,10 +103,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
             {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
         ],
         "deaths": deaths,
+        "deaths_shown": deaths.head(TABLE_ROWS_MAX),
+        "deaths_omitted": max(0, len(deaths) - TABLE_ROWS_MAX),
         "migrants": migrants,
         "person_claims": {
-            pid: scope.claims.loc[scope.claims["person_id"] == pid, "claim_id"].tolist()
-            for pid in people["person_id"]
+            pid: scope.claims_by("person_id").get(pid, [])
+            for pid in people["person_id"][:NAMES_MAX]
         },
         "charts": [
             Chart(

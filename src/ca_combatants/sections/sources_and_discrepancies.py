@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope, format_date
+from ._common import TABLE_ROWS_MAX
 
 GRADES = {
     "A": "completely reliable",
@@ -41,7 +42,18 @@ def analyse(scope: Scope) -> dict[str, Any]:
         src["source_id"].map(scope.claims["source_id"].value_counts()).fillna(0).astype(int)
     )
     groups = []
-    for _did, g in scope.discrepancies.groupby("discrepancy_id", sort=False):
+    publishers = {
+        sid: scope.org_name(org)
+        for sid, org in zip(
+            scope.ds.sources["source_id"], scope.ds.sources["publisher_org_id"], strict=True
+        )
+    }
+    disc = scope.discrepancies
+    n_groups = disc["discrepancy_id"].nunique()
+    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[:TABLE_ROWS_MAX]
+    for _did, g in disc[disc["discrepancy_id"].isin(first_ids)].groupby(
+        "discrepancy_id", sort=False
+    ):
         first = g.iloc[0]
         groups.append(
             {
@@ -53,11 +65,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                     {
                         "version": v.version,
                         "claim_id": v.claim_id,
-                        "source": scope.org_name(
-                            scope.ds.sources.set_index("source_id").at[
-                                v.source_id, "publisher_org_id"
-                            ]
-                        ),
+                        "source": publishers[v.source_id],
                         "quote": None if pd.isna(v.quote) else v.quote,
                         "statement": v.statement,
                     }
@@ -65,4 +73,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 ],
             }
         )
-    return {"sources": src, "groups": groups, "grades": GRADES, "charts": []}
+    return {
+        "sources": src.head(TABLE_ROWS_MAX),
+        "sources_omitted": max(0, len(src) - TABLE_ROWS_MAX),
+        "groups": groups,
+        "groups_total": n_groups,
+        "groups_omitted": n_groups - len(groups),
+        "grades": GRADES,
+        "charts": [],
+    }

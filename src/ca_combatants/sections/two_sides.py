@@ -8,7 +8,15 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope
-from ._common import STATUS_LABELS, Chart, claim_rows, country_name, side_name
+from ._common import (
+    CLAIMS_PER_ITEM_MAX,
+    NAMES_MAX,
+    STATUS_LABELS,
+    Chart,
+    claim_rows,
+    country_name,
+    side_name,
+)
 
 GENERAL_MOTIVE_CLAIMS = [
     "cl_or_motives",
@@ -44,9 +52,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "units": sorted({str(units[u]) for u in group["unit_org_id"].dropna()}),
                 "paths": [f"{t} ({n})" for t, n in paths.items()],
                 "people": [
-                    {"name": scope.person_name(p), "person_id": p} for p in group["person_id"]
+                    {"name": scope.person_name(p), "person_id": p}
+                    for p in group["person_id"][:NAMES_MAX]
                 ],
-                "motives": claim_rows(scope, motive_claims),
+                "people_omitted": max(0, len(group) - NAMES_MAX),
+                "motives": claim_rows(scope, motive_claims.head(CLAIMS_PER_ITEM_MAX * 2)),
             }
         )
     status = people.assign(
