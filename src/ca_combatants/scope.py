@@ -4,10 +4,13 @@ countries and side, within the period; plus citation numbering and name redactio
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from markupsafe import Markup, escape
 
 from .dataset import Dataset
@@ -29,6 +32,18 @@ MONTHS = [
     "November",
     "December",
 ]
+
+
+def isin(values: pd.Series, allowed: Iterable[object]) -> pd.Series:
+    """values.isin(allowed) through Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
+    items = pa.array(
+        [str(a) for a in (allowed.dropna() if isinstance(allowed, pd.Series) else allowed)],
+        type=pa.string(),
+    )
+    found = pc.is_in(pa.array(values.astype("string[pyarrow]").array), value_set=items)
+    return pd.Series(
+        found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
+    )
 
 
 def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str:
@@ -96,10 +111,10 @@ class Scope:
 
     @cached_property
     def claims(self) -> pd.DataFrame:
-        return self.ds.claims[self.ds.claims["source_id"].isin(self.sources["source_id"])]
+        return self.ds.claims[isin(self.ds.claims["source_id"], self.sources["source_id"])]
 
     def _supported(self, column: str, ids: pd.Series) -> pd.Series:
-        return ids.isin(self.claims[column].dropna())
+        return isin(ids, self.claims[column])
 
     # ------------------------------------------------------------------ people
     @cached_property
@@ -109,7 +124,7 @@ class Scope:
         mentioned = set(self.claims["person_id"].dropna()) | set(
             self.claims["speaker_person_id"].dropna()
         )
-        return p[p["person_id"].isin(mentioned)]
+        return p[isin(p["person_id"], mentioned)]
 
     @cached_property
     def combatants(self) -> pd.DataFrame:
@@ -139,8 +154,8 @@ class Scope:
         if self.params.period_end:
             visible &= e["event_date_start"] <= pd.Timestamp(self.params.period_end)
         combatant_ids = set(self.ds.persons.loc[self.ds.persons["is_combatant"], "person_id"])
-        about_combatant = e["person_id"].isin(combatant_ids)
-        relevant = ~about_combatant | e["person_id"].isin(self.combatants["person_id"])
+        about_combatant = isin(e["person_id"], combatant_ids)
+        relevant = ~about_combatant | isin(e["person_id"], self.combatants["person_id"])
         # an event in a Central Asian state belongs to that state's brief
         home = e["country"].isin(CENTRAL_ASIA)
         relevant &= ~home | e["country"].isin(self.params.countries) | about_combatant
@@ -181,7 +196,7 @@ class Scope:
     def cases(self) -> pd.DataFrame:
         c = self.ds.legal_cases
         visible = self._supported("case_id", c["case_id"])
-        relevant = c["person_id"].isin(self.combatants["person_id"]) | (
+        relevant = isin(c["person_id"], self.combatants["person_id"]) | (
             c["person_id"].isna() & c["jurisdiction"].isin(self.params.countries)
         )
         return c[visible & relevant].reset_index(drop=True)
@@ -189,8 +204,8 @@ class Scope:
     @cached_property
     def tactic_evidence(self) -> pd.DataFrame:
         te = self.ds.tactic_evidence
-        visible = te["claim_id"].isin(self.claims["claim_id"])
-        relevant = te["person_id"].isna() | te["person_id"].isin(self.combatants["person_id"])
+        visible = isin(te["claim_id"], self.claims["claim_id"])
+        relevant = te["person_id"].isna() | isin(te["person_id"], self.combatants["person_id"])
         return te[visible & relevant]
 
     @cached_property
@@ -200,27 +215,33 @@ class Scope:
             self.claims[["claim_id", "source_id", "person_id", "quote", "statement"]], on="claim_id"
         )
         disc = self.ds.discrepancies.merge(links, on="discrepancy_id")
-        out_of_scope = (
-            set(self.ds.persons["person_id"])
-            - set(self.combatants["person_id"])
-            - set(self.ds.persons.loc[~self.ds.persons["is_combatant"], "person_id"])
+        # about people: kept when one of them is in scope (officials and relatives always are);
+        # a lone visible version is no disagreement, except a plain error
+        persons = self.ds.persons
+        allowed = set(self.combatants["person_id"]) | set(
+            persons.loc[~persons["is_combatant"], "person_id"]
         )
-        keep = []
-        for did, group in disc.groupby("discrepancy_id", sort=False):
-            persons = set(group["person_id"].dropna())
-            if persons and persons <= out_of_scope:
-                continue
-            if len(group) < 2 and group["discrepancy_kind"].iloc[0] != "error":
-                continue
-            keep.append(did)
-        return disc[disc["discrepancy_id"].isin(keep)].reset_index(drop=True)
+        flags = disc.assign(
+            has_person=disc["person_id"].notna(), allowed=isin(disc["person_id"], allowed)
+        )
+        per = flags.groupby("discrepancy_id", sort=False).agg(
+            has_person=("has_person", "any"),
+            allowed=("allowed", "any"),
+            versions=("claim_id", "size"),
+            kind=("discrepancy_kind", "first"),
+        )
+        keep = per.index[
+            ~(per["has_person"] & ~per["allowed"])
+            & ((per["versions"] >= 2) | (per["kind"] == "error"))
+        ]
+        return disc[isin(disc["discrepancy_id"], keep)].reset_index(drop=True)
 
     @cached_property
     def judgments(self) -> tuple[pd.DataFrame, int]:
         """Judgments all of whose claims are visible, and how many were withheld."""
         jc = self.ds.judgment_claims
         visible = (
-            jc.assign(ok=jc["claim_id"].isin(self.claims["claim_id"]))
+            jc.assign(ok=isin(jc["claim_id"], self.claims["claim_id"]))
             .groupby("judgment_id")["ok"]
             .all()
         )
@@ -233,7 +254,10 @@ class Scope:
     # ------------------------------------------------------------------ lookups (built once)
     @cached_property
     def _claims_by_id(self) -> dict[str, dict[str, object]]:
-        return {str(r["claim_id"]): r for r in self.ds.claims.to_dict("records")}
+        claims = self.ds.claims
+        columns = list(claims.columns)
+        rows = zip(*(claims[c].tolist() for c in columns), strict=True)
+        return {str(row[0]): dict(zip(columns, row, strict=True)) for row in rows}
 
     @cached_property
     def _visible_claim_ids(self) -> frozenset[str]:

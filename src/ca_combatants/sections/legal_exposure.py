@@ -86,9 +86,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "russian_convictions": russian_convictions.head(TABLE_ROWS_MAX),
         "cases_omitted": max(0, len(home_cases) - TABLE_ROWS_MAX)
         + max(0, len(russian_convictions) - TABLE_ROWS_MAX),
-        "incentives": incentives,
+        "incentives": incentives.head(TABLE_ROWS_MAX // 4),
         "general": general,
-        "measures": measures,
+        "measures": measures.head(TABLE_ROWS_MAX // 4),
         "charts": [
             Chart(
                 "penalty_ranges",

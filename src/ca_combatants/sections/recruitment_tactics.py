@@ -95,7 +95,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "events_shown": events_shown,
         "events_omitted": events_omitted,
         "channel_counts": counts,
-        "contested": contested,
+        "contested": contested[
+            contested["discrepancy_id"].isin(
+                list(dict.fromkeys(contested["discrepancy_id"]))[:CLAIMS_PER_ITEM_MAX]
+            )
+        ],
         "charts": [  # in the order the template shows them
             Chart(
                 "channels_by_case",

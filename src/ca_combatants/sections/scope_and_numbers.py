@@ -8,7 +8,15 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import NAMES_MAX, STATUS_LABELS, TABLE_ROWS_MAX, Chart, country_name, side_name
+from ._common import (
+    CLAIMS_PER_ITEM_MAX,
+    NAMES_MAX,
+    STATUS_LABELS,
+    TABLE_ROWS_MAX,
+    Chart,
+    country_name,
+    side_name,
+)
 
 QUALIFIER_LABELS = {
     "at_least": "at least",
@@ -48,24 +56,25 @@ def case_counts(scope: Scope) -> pd.DataFrame:
 def death_counts(scope: Scope) -> pd.DataFrame:
     """Counts of Central Asian dead: one row per count, never combined."""
     f = scope.figures[(scope.figures["figure_category"] == "deaths")].copy()
-    claims = (
+    first_claim = (
         scope.claims.dropna(subset=["figure_id"])
         .drop_duplicates("figure_id")
         .set_index("figure_id")
     )
-
-    def counter(row: pd.Series) -> str:
-        if pd.notna(row["counted_by_org_id"]):
-            return scope.org_name(row["counted_by_org_id"])
-        claim = claims.loc[row["figure_id"]]
-        if pd.notna(claim["speaker_person_id"]):
-            return f"{scope.person_name(claim['speaker_person_id'])} (an assertion, not a count)"
-        publisher = scope.ds.sources.set_index("source_id").at[
-            claim["source_id"], "publisher_org_id"
-        ]
-        return f"{scope.org_name(publisher)} (no counter named)"
-
-    f["counter"] = f.apply(counter, axis=1) if not f.empty else pd.Series(dtype="string")
+    speaker = f["figure_id"].map(first_claim["speaker_person_id"])
+    publisher = (
+        f["figure_id"]
+        .map(first_claim["source_id"])
+        .map(scope.ds.sources.set_index("source_id")["publisher_org_id"])
+    )
+    f["counter"] = [
+        scope.org_name(org)
+        if pd.notna(org)
+        else f"{scope.person_name(who)} (an assertion, not a count)"
+        if pd.notna(who)
+        else f"{scope.org_name(pub)} (no counter named)"
+        for org, who, pub in zip(f["counted_by_org_id"], speaker, publisher, strict=True)
+    ]
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
     f["scope"] = f["country_scope"].fillna("").map(lambda v: "+".join(v.split(";")) if v else "all")
@@ -105,7 +114,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "deaths": deaths,
         "deaths_shown": deaths.head(TABLE_ROWS_MAX),
         "deaths_omitted": max(0, len(deaths) - TABLE_ROWS_MAX),
-        "migrants": migrants,
+        "migrants": migrants.head(CLAIMS_PER_ITEM_MAX),
         "person_claims": {
             pid: scope.claims_by("person_id").get(pid, [])
             for pid in people["person_id"][:NAMES_MAX]
