@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import build  # noqa: E402
+from synthetic import build
 
-from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT  # noqa: E402
+from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT
 
 BIN = Path(sys.executable).parent
 GRID = ["--grid", "countries=KZ,KG,TJ,UZ,TM", "--grid", "side=russia,ukraine"]
@@ -46,21 +46,62 @@ def median_of(repeat: int, fn) -> float:  # type: ignore[no-untyped-def]
 
 def floor(tmp: Path) -> float:
     nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "c0", "metadata": {}, "outputs": [], "source": "import pandas, seaborn, matplotlib"}],
-        "metadata": {"kernelspec": {"name": "ca-brief", "display_name": "Python (ca-brief)", "language": "python"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "c0",
+                "metadata": {},
+                "outputs": [],
+                "source": "import pandas, seaborn, matplotlib",
+            }
+        ],
+        "metadata": {
+            "kernelspec": {
+                "name": "ca-brief",
+                "display_name": "Python (ca-brief)",
+                "language": "python",
+            }
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
     path = tmp / "floor.ipynb"
     path.write_text(json.dumps(nb))
-    return run([str(BIN / "papermill"), str(path), str(tmp / "floor-out.ipynb"), "--no-progress-bar"])
+    return run(
+        [str(BIN / "papermill"), str(path), str(tmp / "floor-out.ipynb"), "--no-progress-bar"]
+    )
 
 
 def peer(tmp: Path) -> tuple[float, float, float]:
     executed = tmp / "peer.ipynb"
-    a = run([str(BIN / "papermill"), str(NOTEBOOK), str(executed), "-k", "ca-brief", "--no-progress-bar"])
-    b = run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed), "--output", "peer"], cwd=tmp)
-    c = run([str(BIN / "python"), "-m", "weasyprint", str(tmp / "peer.html"), str(tmp / "peer.pdf")], cwd=tmp)
+    a = run(
+        [
+            str(BIN / "papermill"),
+            str(NOTEBOOK),
+            str(executed),
+            "-k",
+            "ca-brief",
+            "--no-progress-bar",
+        ]
+    )
+    b = run(
+        [
+            str(BIN / "jupyter"),
+            "nbconvert",
+            "--to",
+            "html",
+            "--no-input",
+            str(executed),
+            "--output",
+            "peer",
+        ],
+        cwd=tmp,
+    )
+    c = run(
+        [str(BIN / "python"), "-m", "weasyprint", str(tmp / "peer.html"), str(tmp / "peer.pdf")],
+        cwd=tmp,
+    )
     return a, b, c
 
 
@@ -86,21 +127,78 @@ def main() -> None:
         pe = statistics.median(sum(p) for p in peers)
         parts = [statistics.median(p[i] for p in peers) for i in range(3)]
         us = median_of(args.repeat, lambda: ours(tmp))
-        rows.append(("1 floor: papermill, one cell importing pandas/seaborn/matplotlib", f"{fl:.2f} s", ""))
-        rows.append(("2 peer: papermill + nbconvert html + WeasyPrint", f"{pe:.2f} s", f"{parts[0]:.2f} + {parts[1]:.2f} + {parts[2]:.2f} s"))
-        rows.append(("3 ca-brief render (HTML + PDF)", f"{us:.2f} s", f"{us / fl:.2f}x floor (target <= 1.8); {us / pe:.2f}x peer (target <= 0.4)"))
+        rows.append(
+            ("1 floor: papermill, one cell importing pandas/seaborn/matplotlib", f"{fl:.2f} s", "")
+        )
+        rows.append(
+            (
+                "2 peer: papermill + nbconvert html + WeasyPrint",
+                f"{pe:.2f} s",
+                f"{parts[0]:.2f} + {parts[1]:.2f} + {parts[2]:.2f} s",
+            )
+        )
+        rows.append(
+            (
+                "3 ca-brief render (HTML + PDF)",
+                f"{us:.2f} s",
+                f"{us / fl:.2f}x floor (target <= 1.8); {us / pe:.2f}x peer (target <= 0.4)",
+            )
+        )
         if not args.quick:
             start = time.perf_counter()
-            run([str(BIN / "ca-brief"), "batch", *GRID, "--output-dir", str(tmp / "batch"), "--quiet"])
+            run(
+                [
+                    str(BIN / "ca-brief"),
+                    "batch",
+                    *GRID,
+                    "--output-dir",
+                    str(tmp / "batch"),
+                    "--quiet",
+                ]
+            )
             batch = time.perf_counter() - start
-            sequential = sum(ours(tmp, "--countries", c, "--side", s, "--name", f"{c}-{s}") for c in ("KZ", "KG", "TJ", "UZ", "TM") for s in ("russia", "ukraine"))
-            rows.append(("4 batch of 10 vs 10 sequential renders", f"{batch:.2f} s", f"sequential {sequential:.2f} s; {batch / sequential:.2f}x (target <= 0.6)"))
+            sequential = sum(
+                ours(tmp, "--countries", c, "--side", s, "--name", f"{c}-{s}")
+                for c in ("KZ", "KG", "TJ", "UZ", "TM")
+                for s in ("russia", "ukraine")
+            )
+            rows.append(
+                (
+                    "4 batch of 10 vs 10 sequential renders",
+                    f"{batch:.2f} s",
+                    f"sequential {sequential:.2f} s; {batch / sequential:.2f}x (target <= 0.6)",
+                )
+            )
             big = build(DEFAULT_DATA_DIR, tmp / "big" / "data", 1000)
             before = peak_child_mb()
-            t = run([str(BIN / "ca-brief"), "render", "--data-dir", str(big), "--output-dir", str(tmp / "big-out")])
+            t = run(
+                [
+                    str(BIN / "ca-brief"),
+                    "render",
+                    "--data-dir",
+                    str(big),
+                    "--output-dir",
+                    str(tmp / "big-out"),
+                ]
+            )
             peak = peak_child_mb()
-            pages = subprocess.run([str(BIN / "python"), "-c", f"import pypdf; print(len(pypdf.PdfReader('{tmp / 'big-out' / 'brief.pdf'}').pages))"], capture_output=True, text=True, check=True).stdout.strip()
-            rows.append(("5 default brief, synthetic data x1000", f"{t:.2f} s", f"{t / us:.2f}x the real one (target <= 1.5); peak RSS {max(peak, before):.0f} MB (target < 500); {pages} PDF pages"))
+            pages = subprocess.run(
+                [
+                    str(BIN / "python"),
+                    "-c",
+                    f"import pypdf; print(len(pypdf.PdfReader('{tmp / 'big-out' / 'brief.pdf'}').pages))",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            rows.append(
+                (
+                    "5 default brief, synthetic data x1000",
+                    f"{t:.2f} s",
+                    f"{t / us:.2f}x the real one (target <= 1.5); peak RSS {max(peak, before):.0f} MB (target < 500); {pages} PDF pages",
+                )
+            )
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'time':>9}  notes")
     for label, value, note in rows:
