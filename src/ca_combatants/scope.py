@@ -253,11 +253,9 @@ class Scope:
 
     # ------------------------------------------------------------------ lookups (built once)
     @cached_property
-    def _claims_by_id(self) -> dict[str, dict[str, object]]:
-        claims = self.ds.claims
-        columns = list(claims.columns)
-        rows = zip(*(claims[c].tolist() for c in columns), strict=True)
-        return {str(row[0]): dict(zip(columns, row, strict=True)) for row in rows}
+    def _claims_by_id(self) -> dict[str, int]:
+        # positions only: a dict per claim would cost hundreds of MB on a large dataset
+        return dict(zip(self.ds.claims["claim_id"], range(len(self.ds.claims)), strict=True))
 
     @cached_property
     def _visible_claim_ids(self) -> frozenset[str]:
@@ -295,7 +293,16 @@ class Scope:
         return cache[column]
 
     def claim(self, claim_id: str) -> dict[str, object]:
-        return self._claims_by_id[claim_id]
+        cached = self._claim_rows.get(claim_id)
+        if cached is None:
+            cached = self._claim_rows[claim_id] = self.ds.claims.iloc[
+                self._claims_by_id[claim_id]
+            ].to_dict()
+        return cached
+
+    @cached_property
+    def _claim_rows(self) -> dict[str, dict[str, object]]:
+        return {}
 
     def org_name(self, org_id: object) -> str:
         if org_id is None or pd.isna(org_id):

@@ -13,8 +13,8 @@ from ..params import COUNTRY_NAMES
 from ..scope import SIDE_NAMES, Scope
 
 # Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed to.
-CASE_FILES_MAX = 40
-TABLE_ROWS_MAX = 60
+CASE_FILES_MAX = 20
+TABLE_ROWS_MAX = 40
 NAMES_MAX = 25
 CLAIMS_PER_ITEM_MAX = 8
 JUDGMENTS_MAX = 12

@@ -50,7 +50,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     }
     disc = scope.discrepancies
     n_groups = disc["discrepancy_id"].nunique()
-    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[:TABLE_ROWS_MAX]
+    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[: TABLE_ROWS_MAX * 2 // 3]
     for _did, g in disc[disc["discrepancy_id"].isin(first_ids)].groupby(
         "discrepancy_id", sort=False
     ):
