@@ -80,20 +80,43 @@ def _finish(
 # ------------------------------------------------------------------------------- charts
 
 
+def _counts_by_side(
+    data: pd.DataFrame, category: str, height: float, horizontal: bool
+) -> tuple[plt.Figure, plt.Axes]:
+    """Bars of `cases` per category, one colour per side, each bar labelled with its count."""
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    x, y = ("cases", category) if horizontal else (category, "cases")
+    sns.barplot(
+        data=data,
+        x=x,
+        y=y,
+        hue="side",
+        palette=SIDE_COLOURS,
+        ax=ax,
+        orient="h" if horizontal else "v",
+    )
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
+    counts_axis = ax.xaxis if horizontal else ax.yaxis
+    counts_axis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(
+        xlabel="Individuals recorded" if horizontal else "",
+        ylabel="" if horizontal else "Individuals recorded",
+    )
+    ax.legend(
+        title="Side fought for", frameon=False, loc="lower right" if horizontal else "upper right"
+    )
+    sns.despine(ax=ax, left=True)
+    return fig, ax
+
+
 def cases_by_country_side(
     counts: pd.DataFrame, number: int, redact: Callable[[str], str]
 ) -> Figure | None:
     """counts: country, side, cases (zeros included for every chosen country and side)."""
     if counts["cases"].sum() == 0:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.6))
-    sns.barplot(data=counts, x="country", y="cases", hue="side", palette=SIDE_COLOURS, ax=ax)
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
-    ax.set(xlabel="", ylabel="Individuals recorded")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(title="Side fought for", frameon=False)
-    sns.despine(ax=ax, left=True)
+    fig, _ = _counts_by_side(counts, "country", 2.6, horizontal=False)
     parts = "; ".join(f"{r.country}, {r.side}: {r.cases}" for r in counts.itertuples() if r.cases)
     return _finish(
         number,
@@ -313,22 +336,7 @@ def sides_compared(
     """status_counts: side, status, cases."""
     if status_counts["cases"].sum() == 0:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.4))
-    sns.barplot(
-        data=status_counts,
-        y="status",
-        x="cases",
-        hue="side",
-        palette=SIDE_COLOURS,
-        ax=ax,
-        orient="h",
-    )
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
-    ax.set(xlabel="Individuals recorded", ylabel="")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(title="Side", frameon=False, loc="lower right")
-    sns.despine(ax=ax, left=True)
+    fig, _ = _counts_by_side(status_counts, "status", 2.4, horizontal=True)
     parts = "; ".join(
         f"{r.side}, {r.status}: {r.cases}" for r in status_counts.itertuples() if r.cases
     )
