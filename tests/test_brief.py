@@ -79,7 +79,9 @@ def test_notebook_parameters_cell_holds_the_model_defaults_as_literals() -> None
     source = "".join(cell["source"])
     values = {}
     for node in ast.parse(source).body:
-        assert isinstance(node, ast.AnnAssign), "the parameters cell holds annotated assignments only"
+        assert isinstance(node, ast.AnnAssign), (
+            "the parameters cell holds annotated assignments only"
+        )
         values[node.target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type, attr-defined]
     assert values == BriefParams().model_dump(mode="json")
     assert all("#" in line for line in source.splitlines()[1:]), "every parameter has a comment"
