@@ -139,10 +139,3 @@ def parse_params(values: dict[str, Any]) -> BriefParams:
         reason = str(err["msg"]).removeprefix("Value error, ")
         hint = f"; allowed: {allowed}" if allowed else ""
         raise ParamsError(f"parameter {name!r}: bad value {bad!r} ({reason}){hint}") from None
-
-
-def notebook_defaults() -> dict[str, Any]:
-    """Defaults as plain literals, in the order of the notebook's parameters cell."""
-    params = BriefParams()
-    out = params.model_dump(mode="json")
-    return out

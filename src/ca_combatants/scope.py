@@ -309,9 +309,6 @@ class Scope:
             return ""
         return self._org_names[str(org_id)]
 
-    def source(self, source_id: str) -> pd.Series:
-        return self.sources.set_index("source_id").loc[source_id]
-
     # ------------------------------------------------------------------ citations
     def cite(self, *claim_ids: str) -> Markup:
         """Linked reference numbers for claims, e.g. [2][5]; records the claims as cited."""

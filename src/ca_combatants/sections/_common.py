@@ -56,10 +56,6 @@ def side_name(side: str) -> str:
     return SIDE_NAMES.get(side, side)
 
 
-def claims_about(scope: Scope, column: str, value: str) -> pd.DataFrame:
-    return scope.claims[scope.claims[column] == value]
-
-
 def claim_rows(scope: Scope, claims: pd.DataFrame) -> list[dict[str, Any]]:
     """Claims as template rows: statement, quote, who said it, citation."""
     rows = []
