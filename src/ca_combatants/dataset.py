@@ -121,10 +121,25 @@ def _err(message: str, expected: str) -> str:
     return f"{message}{_SEP}{expected}"
 
 
-def _member(values: pd.Series, allowed: pd.Series) -> pd.Series:
+_ARROW_STRING = pd.StringDtype("pyarrow")
+
+
+def isin(values: pd.Series, allowed: Iterable[object]) -> pd.Series:
     """values.isin(allowed) in Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
-    found = pc.is_in(pyarrow.array(values.array), value_set=pyarrow.array(allowed.dropna().array))
-    return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index, dtype=bool)
+
+    def arrow(series: pd.Series) -> pyarrow.Array:
+        return pyarrow.array(
+            (series if series.dtype == _ARROW_STRING else series.astype(_ARROW_STRING)).array
+        )
+
+    if isinstance(allowed, pd.Series):
+        value_set = arrow(allowed.dropna())
+    else:
+        value_set = pyarrow.array([str(a) for a in allowed], type=pyarrow.string())
+    found = pc.is_in(arrow(values), value_set=value_set)
+    return pd.Series(
+        found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
+    )
 
 
 _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -493,7 +508,7 @@ def _foreign_key_problems(
             if tdf is None or col not in df.columns or target["fields"] not in tdf.columns:
                 continue
             present = df[col].notna()
-            missing = present & ~_member(df[col], tdf[target["fields"]])
+            missing = present & ~isin(df[col], tdf[target["fields"]])
             for row, rec in _rows(df, missing):
                 problems.append(
                     Problem(
@@ -802,7 +817,7 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         backed = pd.concat([claims[c] for c in cols]).dropna()
         if name == "organisations" and tables.get("sources") is not None:
             backed = pd.concat([backed, tables["sources"]["publisher_org_id"].dropna()])
-        for row, rec in _rows(df, ~_member(df[key], backed)):
+        for row, rec in _rows(df, ~isin(df[key], backed)):
             problems.append(
                 Problem(
                     f"{name}.csv",
@@ -821,7 +836,7 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         df, ldf = tables.get(name), tables.get(link)
         if df is None or ldf is None:
             continue
-        for row, rec in _rows(df, ~_member(df[key], ldf[key])):
+        for row, rec in _rows(df, ~isin(df[key], ldf[key])):
             problems.append(
                 Problem(
                     f"{name}.csv",

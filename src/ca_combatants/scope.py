@@ -4,16 +4,13 @@ countries and side, within the period; plus citation numbering and name redactio
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from markupsafe import Markup, escape
 
-from .dataset import Dataset
+from .dataset import Dataset, isin
 from .params import COUNTRY_NAMES, BriefParams
 
 CENTRAL_ASIA = frozenset(COUNTRY_NAMES)
@@ -32,18 +29,6 @@ MONTHS = [
     "November",
     "December",
 ]
-
-
-def isin(values: pd.Series, allowed: Iterable[object]) -> pd.Series:
-    """values.isin(allowed) through Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
-    items = pa.array(
-        [str(a) for a in (allowed.dropna() if isinstance(allowed, pd.Series) else allowed)],
-        type=pa.string(),
-    )
-    found = pc.is_in(pa.array(values.astype("string[pyarrow]").array), value_set=items)
-    return pd.Series(
-        found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
-    )
 
 
 def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str:
@@ -286,11 +271,12 @@ class Scope:
 
     def claims_by(self, column: str) -> dict[str, list[str]]:
         """Visible claim ids per value of a claim column (person_id, event_id, …), built once."""
-        cache = self.__dict__.setdefault("_claims_by_cache", {})
-        if column not in cache:
+        if column not in self._claims_by_column:
             rows = self.claims.dropna(subset=[column])
-            cache[column] = rows.groupby(column, sort=False)["claim_id"].agg(list).to_dict()
-        return cache[column]
+            self._claims_by_column[column] = (
+                rows.groupby(column, sort=False)["claim_id"].agg(list).to_dict()
+            )
+        return self._claims_by_column[column]
 
     def claim(self, claim_id: str) -> dict[str, object]:
         cached = self._claim_rows.get(claim_id)
@@ -302,7 +288,11 @@ class Scope:
 
     @cached_property
     def _claim_rows(self) -> dict[str, dict[str, object]]:
-        return {}
+        return {}  # filled on demand by claim()
+
+    @cached_property
+    def _claims_by_column(self) -> dict[str, dict[str, list[str]]]:
+        return {}  # filled on demand by claims_by()
 
     def org_name(self, org_id: object) -> str:
         if org_id is None or pd.isna(org_id):
