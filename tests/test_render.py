@@ -285,7 +285,7 @@ def test_bad_parameters_exit_2_with_one_message(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_invalid_data_exits_2_before_any_kernel_starts(tmp_path: Path) -> None:
+def test_invalid_data_exits_2_with_the_problems_and_writes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(REPO_ROOT / "data", data)
     (data / "tactics.csv").write_text("")
@@ -298,6 +298,7 @@ def test_invalid_data_exits_2_before_any_kernel_starts(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "data/tactics.csv: file is empty" in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_params_file_and_options(tmp_path: Path) -> None:

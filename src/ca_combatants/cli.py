@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import dataset
+from . import errors
 from .params import ParamsError, parse_params
 from .paths import DEFAULT_DATA_DIR
 
@@ -16,10 +16,12 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from . import dataset
+
     data_dir = Path(args.data_dir)
     try:
         result = dataset.check(data_dir)
-    except dataset.DataDirError as exc:
+    except errors.DataDirError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not result.ok:
@@ -73,10 +75,10 @@ def _render(args: argparse.Namespace) -> int:
     except (ParamsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except dataset.DataDirError as exc:
+    except errors.DataDirError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except dataset.DataError as exc:
+    except errors.DataError as exc:
         for problem in exc.problems[:20]:
             print(f"data/{problem}", file=sys.stderr)
         print(
@@ -122,11 +124,13 @@ def _batch(args: argparse.Namespace) -> int:
             jobs = jobs_from_list(_read_yaml(args.param_sets), base)  # type: ignore[arg-type]
         else:
             raise ParamsError("batch needs --grid NAME=V1,V2 (repeatable) or --param-sets FILE")
+        from . import dataset
+
         dataset.load(Path(str(base.get("data_dir") or DEFAULT_DATA_DIR)))
     except (ParamsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (dataset.DataDirError, dataset.DataError) as exc:
+    except (errors.DataDirError, errors.DataError) as exc:
         print(f"error: {exc}; run 'ca-brief validate'", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.output_dir)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,39 +22,13 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-DESCRIPTOR = "datapackage.json"
+from .datafiles import describe, read_descriptor
+from .errors import DataError, Problem
+
 _SEP = "\x1f"  # separates message and expectation inside a pandera error string
 _PARTIAL_DATE_LENGTH = {"day": 10, "on_or_before": 10, "month": 7, "season": 7, "year": 4}
 _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the data, located as precisely as possible."""
-
-    file: str
-    row: int  # line number in the file (header = 1); 0 for a file-level problem
-    column: str
-    message: str
-    expected: str
-
-    def __str__(self) -> str:
-        where = self.file if self.row == 0 else f"{self.file}:{self.row}"
-        col = f" column '{self.column}':" if self.column else ""
-        return f"{where}:{col} {self.message} (expected {self.expected})"
-
-
-class DataError(Exception):
-    """The data package is invalid; carries every problem found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the data package")
-
-
-class DataDirError(Exception):
-    """The data directory or its descriptor cannot be used at all."""
 
 
 @dataclass(frozen=True)
@@ -297,21 +270,6 @@ def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
 
 
 # ----------------------------------------------------------------------------- reading
-
-
-def read_descriptor(data_dir: Path) -> dict[str, Any]:
-    if not data_dir.is_dir():
-        raise DataDirError(f"data directory not found: {data_dir}")
-    path = data_dir / DESCRIPTOR
-    if not path.is_file():
-        raise DataDirError(f"no {DESCRIPTOR} in {data_dir}")
-    try:
-        descriptor: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataDirError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(descriptor.get("resources"), list):
-        raise DataDirError(f"{path} has no 'resources' list")
-    return descriptor
 
 
 def read_table(
@@ -950,12 +908,7 @@ def load(data_dir: Path | str) -> Dataset:
     if not result.ok:
         raise DataError(result.problems)
     data_dir = result.data_dir
-    file_hashes = {
-        res["path"]: hashlib.sha256((data_dir / res["path"]).read_bytes()).hexdigest()
-        for res in result.resources.values()
-    }
-    file_hashes[DESCRIPTOR] = hashlib.sha256((data_dir / DESCRIPTOR).read_bytes()).hexdigest()
-    file_hashes.update(result.source_hashes)
+    file_hashes = describe(data_dir).file_hashes
     typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
     texts = {
         sid: result.source_texts[rel]
@@ -964,7 +917,7 @@ def load(data_dir: Path | str) -> Dataset:
         )
         if pd.notna(rel)
     }
-    return Dataset(data_dir, result.version, typed, texts, dict(sorted(file_hashes.items())))
+    return Dataset(data_dir, result.version, typed, texts, file_hashes)
 
 
 def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
+import functools
 import hashlib
-import importlib
 import json
 import os
 import platform
@@ -16,17 +16,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
-from . import dataset
+from . import pdf
+from .datafiles import Description, describe, read_descriptor
 from .params import BriefParams
 from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
@@ -52,6 +54,10 @@ PDF_IDENTIFIER_SALT = b"ca-brief"
 
 class RenderError(Exception):
     """The render failed; the message says where and why."""
+
+    def __init__(self, message: str, error_name: str | None = None):
+        super().__init__(message)
+        self.error_name = error_name  # the exception's class name, when a cell raised one
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ def _git_commit() -> dict[str, Any]:
 
 
 def build_manifest(
-    params: BriefParams, data: dataset.Dataset, name: str, notebook: Path = NOTEBOOK
+    params: BriefParams, data: Description, name: str, notebook: Path = NOTEBOOK
 ) -> dict[str, Any]:
     """Everything needed to say what produced a brief; no timestamps, no machine paths."""
     versions = {}
@@ -107,11 +113,11 @@ def build_manifest(
     digest = hashlib.sha256(
         "".join(f"{k}\0{v}\n" for k, v in sorted(files.items())).encode()
     ).hexdigest()
-    as_of = params.as_of or data.sources["published_latest"].max().date()
+    as_of = params.as_of or data.newest_publication
     return {
         "brief": name,
         "parameters": params.model_dump(mode="json"),
-        "information_as_of": as_of.isoformat(),
+        "information_as_of": as_of.isoformat() if as_of else None,
         "data": {"version": data.version, "sha256": digest, "files": files},
         "notebook_sha256": hashlib.sha256(notebook.read_bytes()).hexdigest(),
         "python": platform.python_version(),
@@ -131,15 +137,12 @@ def _skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def _preload_pdf_engine() -> threading.Thread:
-    """Import WeasyPrint while the kernel works; the import releases the GIL often enough."""
-    thread = threading.Thread(target=lambda: importlib.import_module("weasyprint"), daemon=True)
-    thread.start()
-    return thread
-
-
 def execute_notebook(
-    params: BriefParams, output: Path, kernel: str = KERNEL_NAME, notebook: Path = NOTEBOOK
+    params: BriefParams,
+    output: Path,
+    kernel: str = KERNEL_NAME,
+    notebook: Path = NOTEBOOK,
+    on_cell_executed: Callable[..., None] | None = None,
 ) -> dict[str, Any]:
     """Run the notebook with papermill; on a failing cell, raise RenderError naming it."""
     _skip_iri_grammar()
@@ -156,9 +159,10 @@ def execute_notebook(
             progress_bar=False,
             log_output=False,
             cwd=str(REPO_ROOT),
+            on_cell_executed=on_cell_executed,
         )
     except PapermillExecutionError as exc:
-        raise RenderError(_describe_failure(output, exc)) from None
+        raise RenderError(_describe_failure(output, exc), exc.ename) from None
     nb: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return nb
 
@@ -186,14 +190,9 @@ def section_html(nb: dict[str, Any]) -> dict[str, str]:
     """The HTML each section cell displayed, by section name."""
     found: dict[str, str] = {}
     for cell in nb["cells"]:
-        tags = cell.get("metadata", {}).get("tags", [])
-        section = next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
-        if section is None:
-            continue
-        for out in cell.get("outputs", []):
-            html = out.get("data", {}).get("text/html")
-            if html:
-                found[section] = html if isinstance(html, str) else "".join(html)
+        section, html = _section_of(cell), _cell_html(cell)
+        if section is not None and html is not None:
+            found[section] = html
     missing = [s for s in SECTION_ORDER if s not in found]
     if missing:
         raise RenderError(
@@ -202,57 +201,164 @@ def section_html(nb: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
+def css_string(text: str) -> Markup:
+    """Quote text as a CSS string inside a <style> element."""
+    escaped = "".join(
+        f"\\{ord(ch):X} " if ch in '"\\<>&\n\r' or ord(ch) < 32 else ch for ch in text
+    )
+    return Markup(f'"{escaped}"')
+
+
+@functools.cache
+def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def _page_context(
+    params: BriefParams, manifest: dict[str, Any] | None, pages: list[int] | None = None
+) -> dict[str, Any]:
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
+    titled = [s for s in SECTION_ORDER if s != "cover"]
     toc = [
-        {"id": s, "title": f"{i}. {SECTION_TITLES[s]}"}
-        for i, s in enumerate(SECTION_ORDER)
-        if s != "cover"
+        {"id": s, "title": f"{i}. {SECTION_TITLES[s]}", "page": pages[i - 1] if pages else None}
+        for i, s in enumerate(titled, 1)
     ]
-    return env.get_template("page.html.j2").render(
-        params=params,
-        css=css,
-        paper={"A4": "A4", "Letter": "letter"}[params.paper_size],
-        cover=sections["cover"],
-        body=[sections[s] for s in SECTION_ORDER if s != "cover"],
-        toc=toc,
-        manifest=manifest,
-        manifest_json=json.dumps(manifest, sort_keys=True, separators=(",", ":")),
-        parameters_json=json.dumps(manifest["parameters"], sort_keys=True, ensure_ascii=False),
+    context: dict[str, Any] = {
+        "params": params,
+        "css": css,
+        "paper": {"A4": "A4", "Letter": "letter"}[params.paper_size],
+        "toc": toc,
+        "manifest": manifest,
+    }
+    if manifest is not None:
+        context["manifest_json"] = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+        context["parameters_json"] = json.dumps(
+            manifest["parameters"], sort_keys=True, ensure_ascii=False
+        )
+    return context
+
+
+def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
+    """The self-contained HTML brief."""
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(
+            _page_context(params, manifest),
+            cover=sections["cover"],
+            body=[sections[s] for s in SECTION_ORDER if s != "cover"],
+        )
     )
 
 
-def write_pdf(html: str, target: Path, manifest: dict[str, Any]) -> None:
-    from weasyprint import HTML, Attachment
+def part_html(
+    params: BriefParams,
+    part: str,
+    body: list[str],
+    manifest: dict[str, Any] | None = None,
+    cover: str = "",
+    pages: list[int] | None = None,
+) -> str:
+    """One part of the PDF: "front" (cover and contents), "section", or "last" (with the footer)."""
+    return (
+        _environment()
+        .get_template("pdf_part.html.j2")
+        .render(_page_context(params, manifest, pages), part=part, body=body, cover=cover)
+    )
 
-    manifest_text = json.dumps(manifest, indent=2, sort_keys=True)
-    stamp = datetime.datetime.fromisoformat(manifest["information_as_of"]).replace(
-        tzinfo=datetime.UTC
-    )
-    identifier = (
-        hashlib.sha256(PDF_IDENTIFIER_SALT + html.encode("utf-8")).hexdigest()[:32].encode()
-    )
-    HTML(string=html, base_url=str(TEMPLATES_DIR)).write_pdf(
-        str(target),
-        pdf_identifier=identifier,  # derived from the content, so equal inputs give equal bytes
-        custom_metadata=True,
-        attachments=[
-            Attachment(
-                string=manifest_text,
-                name="manifest.json",
-                description="How this brief was produced",
-                # WeasyPrint stamps attachments with the clock unless told: use the brief's own date
-                created=stamp,
-                modified=stamp,
+
+def numbers_html(params: BriefParams, pages: int) -> str:
+    context = _page_context(params, None)
+    return _environment().get_template("page_numbers.html.j2").render(context, pages=pages)
+
+
+def _identifier(text: str) -> bytes:
+    """A PDF identifier derived from the content, so equal inputs give equal bytes."""
+    return hashlib.sha256(PDF_IDENTIFIER_SALT + text.encode("utf-8")).hexdigest()[:32].encode()
+
+
+class PdfParts:
+    """Lays out each section as soon as the kernel has written it."""
+
+    def __init__(self, params: BriefParams, workers: int):
+        self.params = params
+        self.pool = pdf.PartPool(workers)
+        self.sections: dict[str, Future[pdf.Part]] = {}
+
+    def section_done(self, name: str, html: str) -> None:
+        if name == "cover" or name == SECTION_ORDER[-1]:
+            return  # the cover goes in the front part; the last section carries the footer
+        page = part_html(self.params, "section", [html])
+        self.sections[name] = self.pool.lay_out(page, _identifier(page))
+
+    def on_cell_executed(self, cell: Any, **_: Any) -> None:
+        """papermill's hook, run after each cell; a section cell's output goes to a worker."""
+        name = _section_of(cell)
+        html = _cell_html(cell)
+        if name is not None and html is not None:
+            self.section_done(name, html)
+
+    def write(
+        self, sections: dict[str, str], html: str, manifest: dict[str, Any], target: Path
+    ) -> None:
+        for name in SECTION_ORDER:
+            if name not in self.sections:
+                self.section_done(name, sections[name])
+        last = part_html(self.params, "last", [sections[SECTION_ORDER[-1]]], manifest)
+        self.sections[SECTION_ORDER[-1]] = self.pool.lay_out(last, _identifier(last))
+        body = [self.sections[s] for s in SECTION_ORDER if s != "cover"]
+        attachment = pdf.Attachment(
+            name="manifest.json",
+            text=json.dumps(manifest, indent=2, sort_keys=True),
+            description="How this brief was produced",
+            stamp=datetime.datetime.fromisoformat(manifest["information_as_of"]).replace(
+                tzinfo=datetime.UTC
+            ),
+        )
+        front_pages = 2  # the cover, then the contents; checked below
+        while True:
+            parts = [future.result() for future in body]
+            total = front_pages + sum(p.pages for p in parts)
+            starts = pdf.first_pages(front_pages, [p.pages for p in parts])
+            front_page = part_html(
+                self.params, "front", [], manifest, cover=sections["cover"], pages=starts
             )
-        ],
-    )
+            numbers_future = self.pool.lay_out(numbers_html(self.params, total), b"page-numbers")
+            front = self.pool.lay_out(front_page, _identifier(html), attachment).result()
+            if front.pages == front_pages:
+                break
+            front_pages = front.pages
+        pdf.join(front, parts, numbers_future.result(), target)
+
+
+def _section_of(cell: Any) -> str | None:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
+
+
+def _cell_html(cell: Any) -> str | None:
+    for out in cell.get("outputs", []):
+        html = out.get("data", {}).get("text/html")
+        if html:
+            return html if isinstance(html, str) else "".join(html)
+    return None
+
+
+def write_pdf(
+    parts: PdfParts,
+    sections: dict[str, str],
+    html: str,
+    manifest: dict[str, Any],
+    target: Path,
+) -> None:
+    parts.write(sections, html, manifest, target)
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -270,39 +376,59 @@ def _publish_lock(output_dir: Path, name: str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def _default_pdf_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
 def render(
     params: BriefParams,
     output_dir: Path,
     name: str = "brief",
     kernel: str = KERNEL_NAME,
     notebook: Path = NOTEBOOK,
+    pdf_workers: int | None = None,
 ) -> Rendered:
-    """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing."""
+    """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing.
+
+    The kernel starts at once and validates the data, as the notebook does when a user runs
+    it; the parent process only hashes the files meanwhile, and lays out the PDF's sections on
+    worker processes as the kernel writes them. Invalid data raises DataError, as `validate`
+    would report it."""
     start = time.perf_counter()
     check_name(name)
-    data = dataset.load(params.data_path)  # DataError before any kernel starts
+    data_dir = Path(params.data_path)
+    read_descriptor(data_dir)  # DataDirError at once: no kernel for a missing folder
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=output_dir))
+    hashing = ThreadPoolExecutor(max_workers=1)
+    parts = PdfParts(params, pdf_workers or _default_pdf_workers())
+    failed = True
     try:
-        manifest = build_manifest(params, data, name, notebook)
+        description = hashing.submit(describe, data_dir)
         staged = {
             "ipynb": work / f"{name}.ipynb",
             "html": work / f"{name}.html",
             "pdf": work / f"{name}.pdf",
             "manifest": work / f"{name}.manifest.json",
         }
-        preload = _preload_pdf_engine()
         try:
-            nb = execute_notebook(params, staged["ipynb"], kernel, notebook)
-        except RenderError:
+            nb = execute_notebook(params, staged["ipynb"], kernel, notebook, parts.on_cell_executed)
+        except RenderError as exc:
+            if exc.error_name in ("DataError", "DataDirError"):
+                _raise_data_problems(data_dir)
             if staged["ipynb"].exists():  # keep the executed notebook for debugging
                 os.replace(staged["ipynb"], output_dir / f"{name}.failed.ipynb")
             raise
-        html = page_html(params, section_html(nb), manifest)
-        staged["html"].write_text(html, encoding="utf-8")
-        preload.join()
         try:
-            write_pdf(html, staged["pdf"], manifest)
+            manifest = build_manifest(params, description.result(), name, notebook)
+        except (OSError, ValueError, KeyError, StopIteration):
+            _raise_data_problems(data_dir)
+            raise
+        sections = section_html(nb)
+        html = page_html(params, sections, manifest)
+        staged["html"].write_text(html, encoding="utf-8")
+        try:
+            write_pdf(parts, sections, html, manifest, staged["pdf"])
         except Exception as exc:  # the PDF engine's own errors are many and undocumented
             raise RenderError(f"PDF engine failed: {type(exc).__name__}: {exc}") from exc
         staged["manifest"].write_text(
@@ -314,6 +440,16 @@ def render(
                 os.replace(path, final[kind])
             with contextlib.suppress(FileNotFoundError):
                 (output_dir / f"{name}.failed.ipynb").unlink()
+        failed = False
         return Rendered(name, final, time.perf_counter() - start)
     finally:
+        parts.pool.close(cancel=failed)
+        hashing.shutdown(cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _raise_data_problems(data_dir: Path) -> None:
+    """Validate in this process, to raise DataError with every problem, as `validate` does."""
+    from . import dataset  # pandas, only on this failure path
+
+    dataset.load(data_dir)

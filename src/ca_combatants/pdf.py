@@ -1,0 +1,246 @@
+"""The PDF, laid out in parts on worker processes while the kernel is still writing the brief.
+
+Every section starts on a new page, so WeasyPrint laying out one section alone gives the same
+pages as laying out the whole brief. Each section is laid out as soon as its cell has run;
+the front matter (cover and contents, which needs every section's first page) and the page
+numbers (which need the page count) come last. pypdf then joins the parts: pages in order,
+one outline, one table of named destinations so links between parts resolve, and the numbers
+drawn over each page. The parent process imports neither WeasyPrint nor pypdf until needed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .paths import TEMPLATES_DIR
+
+T = TypeVar("T")
+_NICENESS = 10
+
+
+@dataclass(frozen=True)
+class Part:
+    """One laid-out part of the brief: its PDF, its page count and the anchors it defines."""
+
+    pdf: bytes
+    pages: int
+    anchors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    text: str
+    description: str
+    stamp: datetime.datetime
+
+
+# ----------------------------------------------------------------------------- in the workers
+
+
+def lay_out(html: str, identifier: bytes, attachment: Attachment | None = None) -> Part:
+    """Lay out one part with WeasyPrint and return its PDF."""
+    import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render()
+    defined = {name for page in document.pages for name in page.anchors}
+    wanted = {
+        target for page in document.pages for kind, target, *_ in page.links if kind == "internal"
+    }
+    # WeasyPrint drops links to anchors it cannot see, and those live in other parts: park
+    # each missing anchor on the first page; the joined PDF points it at the real place.
+    for name in sorted(wanted - defined):
+        document.pages[0].anchors[name] = (0, 0, 0, 0)
+    attachments = []
+    if attachment is not None:
+        attachments.append(
+            weasyprint.Attachment(
+                string=attachment.text,
+                name=attachment.name,
+                description=attachment.description,
+                # WeasyPrint stamps attachments with the clock unless told: same inputs, same bytes
+                created=attachment.stamp,
+                modified=attachment.stamp,
+            )
+        )
+    pdf = document.write_pdf(
+        pdf_identifier=identifier, custom_metadata=True, attachments=attachments
+    )
+    return Part(pdf, len(document.pages), tuple(sorted(defined)))
+
+
+def _warm() -> None:
+    """Start the worker early, so WeasyPrint's fonts are set up before the first section."""
+    import weasyprint
+
+    weasyprint.HTML(string="<p>.</p>").render()
+
+
+# ----------------------------------------------------------------------------- in the parent
+
+
+def _copy_outcome(source: Future[T], target: Future[T]) -> None:
+    if source.cancelled():
+        target.cancel()
+    elif (exc := source.exception()) is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())
+
+
+class PartPool:
+    """Worker processes forked from a server that has already imported WeasyPrint.
+
+    The kernel is the critical path until it has written the last section, so the server, and
+    every worker forked from it, runs at a lower priority than the kernel: it is started from a
+    thread that has lowered its own priority, which Linux passes on to the processes it starts.
+    """
+
+    def __init__(self, workers: int):
+        self._started: Future[ProcessPoolExecutor] = Future()
+        threading.Thread(target=self._start, args=(workers,), daemon=True).start()
+
+    def _start(self, workers: int) -> None:
+        try:
+            if sys.platform == "linux":  # elsewhere the call would lower the whole process
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["weasyprint", __name__])
+            executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            for _ in range(workers):
+                executor.submit(_warm)  # starts every worker now, from this thread
+            self._started.set_result(executor)
+        except BaseException as exc:  # handed to whoever asks for the pool
+            self._started.set_exception(exc)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue fn(*args) on a worker, without waiting for the workers to be started."""
+        if self._started.done():
+            return self._started.result().submit(fn, *args)
+        outer: Future[T] = Future()
+
+        def when_started(started: Future[ProcessPoolExecutor]) -> None:
+            try:
+                inner = started.result().submit(fn, *args)
+            except BaseException as exc:
+                outer.set_exception(exc)
+                return
+            inner.add_done_callback(lambda done: _copy_outcome(done, outer))
+
+        self._started.add_done_callback(when_started)
+        return outer
+
+    def lay_out(
+        self, html: str, identifier: bytes, attachment: Attachment | None = None
+    ) -> Future[Part]:
+        return self.submit(lay_out, html, identifier, attachment)
+
+    def close(self, cancel: bool = False) -> None:
+        try:
+            executor = self._started.result()
+        except Exception:  # it never started: nothing to stop
+            return
+        executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+def first_pages(front_pages: int, section_pages: list[int]) -> list[int]:
+    """The page on which each section starts, counting the front matter's pages."""
+    starts, page = [], front_pages + 1
+    for n in section_pages:
+        starts.append(page)
+        page += n
+    return starts
+
+
+def join(front: Part, sections: list[Part], numbers: Part, target: Path) -> None:
+    """Write one PDF: the front part's metadata, attachment and identifier; every part's pages,
+    outline and link targets; the page numbers drawn over every page but the cover."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        Fit,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    front_reader = PdfReader(io.BytesIO(front.pdf))
+    writer = PdfWriter(clone_from=front_reader)
+    names = writer.root_object.get("/Names")
+    if names is not None and "/Dests" in names.get_object():
+        del names.get_object()["/Dests"]  # rebuilt below without the parked anchors
+    # the outline is rebuilt by pypdf, so that every item is one it can add children to
+    writer.root_object.pop("/Outlines", None)
+
+    destinations: dict[str, tuple[int, float, float]] = {}
+
+    def take_destinations(reader: Any, part: Part, offset: int) -> None:
+        for name, dest in reader.named_destinations.items():
+            if name in part.anchors and name not in destinations:
+                page = offset + reader.get_destination_page_number(dest)
+                destinations[name] = (page, float(dest.left or 0), float(dest.top or 0))
+
+    def copy_outline(reader: Any, items: list[Any], parent: Any, offset: int) -> list[Any]:
+        added: list[Any] = []
+        last = None
+        for item in items:
+            if isinstance(item, list):
+                copy_outline(reader, item, last, offset)
+                continue
+            last = writer.add_outline_item(
+                title=str(item.title),
+                page_number=offset + reader.get_destination_page_number(item),
+                parent=parent,
+                fit=Fit.xyz(float(item.left or 0), float(item.top or 0), 0),
+            )
+            added.append(last)
+        return added
+
+    take_destinations(front_reader, front, 0)
+    # the brief's title heads the outline; the sections hang under it, as in one document
+    front_items = copy_outline(front_reader, front_reader.outline, None, 0)
+    title_item = front_items[0] if front_items else None
+    for part in sections:
+        reader = PdfReader(io.BytesIO(part.pdf))
+        offset = len(writer.pages)
+        for page in reader.pages:
+            writer.add_page(page)
+        take_destinations(reader, part, offset)
+        copy_outline(reader, reader.outline, title_item, offset)
+
+    for name in sorted(destinations):
+        index, left, top = destinations[name]
+        writer.add_named_destination_array(
+            TextStringObject(name),
+            ArrayObject(
+                [
+                    writer.pages[index].indirect_reference,
+                    NameObject("/XYZ"),
+                    FloatObject(left),
+                    FloatObject(top),
+                    NumberObject(0),
+                ]
+            ),
+        )
+
+    numbered = PdfReader(io.BytesIO(numbers.pdf))
+    if len(numbered.pages) != len(writer.pages):
+        raise RuntimeError(
+            f"page numbers laid out for {len(numbered.pages)} pages, the brief has {len(writer.pages)}"
+        )
+    for page, numbers_page in zip(writer.pages[1:], numbered.pages[1:], strict=True):
+        page.merge_page(numbers_page)
+        page.compress_content_streams()
+    with target.open("wb") as out:
+        writer.write(out)
