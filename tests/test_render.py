@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -138,6 +139,52 @@ def test_pdf_pages_headings_fonts_and_cyrillic(default_brief: Path) -> None:
         reader.metadata["/datasha256"]
         == json.loads((default_brief / "brief.manifest.json").read_text())["data"]["sha256"]
     )
+
+
+def test_pdf_contents_and_page_numbers_match_where_each_section_starts(
+    default_brief: Path,
+) -> None:
+    """The sections are laid out apart and joined: the numbers must still be right."""
+    reader = pypdf.PdfReader(default_brief / "brief.pdf")
+    pages = [p.extract_text() for p in reader.pages]
+    total = len(pages)
+    assert "Page " not in pages[0]  # the cover carries no number
+    for number, text in enumerate(pages[1:], 2):
+        assert f"Page {number} of {total}" in text
+    contents = pages[1]
+    for i, name in enumerate(SECTION_ORDER[1:], 1):
+        heading = f"{i}. {SECTION_TITLES[name]}"
+        listed = re.search(re.escape(heading) + r"[ .]*?(\d+)\s*$", contents, re.MULTILINE)
+        assert listed, f"{heading!r} not in the contents: {contents!r}"
+        starts = next(n for n, text in enumerate(pages[2:], 3) if heading in text.splitlines())
+        assert int(listed.group(1)) == starts, heading
+
+
+def test_pdf_links_resolve_across_sections_and_the_outline_lists_every_section(
+    default_brief: Path,
+) -> None:
+    reader = pypdf.PdfReader(default_brief / "brief.pdf")
+    targets = reader.named_destinations
+    linked_from: dict[str, set[int]] = {}
+    for number, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            dest = annot.get_object().get("/Dest")
+            if isinstance(dest, str):
+                linked_from.setdefault(dest, set()).add(number)
+    assert len(linked_from) > 20
+    assert sorted(set(linked_from) - set(targets)) == []
+    for name in SECTION_ORDER[1:]:  # the contents' links lead to each section's first page
+        assert 1 in linked_from[name]
+        assert reader.get_destination_page_number(targets[name]) > 1
+    reference = next(n for n in targets if n.startswith("ref-"))
+    ref_page = reader.get_destination_page_number(targets[reference])
+    assert min(linked_from[reference]) < ref_page  # a citation reaches another section
+    title, children = reader.outline[0], reader.outline[1]
+    assert title.title == parse_params({}).title
+    top = [item.title for item in children if not isinstance(item, list)]
+    assert top == ["Contents"] + [
+        f"{i}. {SECTION_TITLES[name]}" for i, name in enumerate(SECTION_ORDER[1:], 1)
+    ]
 
 
 def test_manifest_records_parameters_data_hashes_and_versions(default_brief: Path) -> None:

@@ -11,6 +11,8 @@ drawn over each page. The parent process imports neither WeasyPrint nor pypdf un
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import io
 import multiprocessing
 import os
@@ -115,7 +117,7 @@ class PartPool:
             if sys.platform == "linux":  # elsewhere the call would lower the whole process
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", __name__])
+            context.set_forkserver_preload(["weasyprint", "pypdf", __name__])
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             for _ in range(workers):
                 executor.submit(_warm)  # starts every worker now, from this thread
@@ -151,6 +153,113 @@ class PartPool:
         except Exception:  # it never started: nothing to stop
             return
         executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class Assembly:
+    """Schedules the parts of one PDF on a PartPool and joins them, without waiting for the
+    caller: the largest part waiting goes to the next free worker, the front matter and the
+    page numbers follow the last section's layout, and a worker writes the joined file.
+
+    `front(starts)` gives the front matter's HTML, identifier and attachment for the
+    sections' first pages; `numbers(total)` gives the page-numbers HTML for a page count."""
+
+    FRONT_PAGES = 2  # the cover, then the contents; the front part's own count is checked
+
+    def __init__(
+        self,
+        pool: PartPool,
+        workers: int,
+        sections: list[str],
+        front: Callable[[list[int]], tuple[str, bytes, Attachment]],
+        numbers: Callable[[int], str],
+        target: Path,
+    ):
+        self._pool, self._workers, self._order = pool, workers, sections
+        self._front, self._numbers, self._target = front, numbers, target
+        self._lock = threading.Lock()
+        self._waiting: list[tuple[int, int, str, Callable[[], str]]] = []
+        self._busy = 0
+        self._parts: dict[str, Part] = {}
+        self._joining = False
+        self.done: Future[None] = Future()
+
+    def add(self, name: str, html: Callable[[], str], size: int) -> None:
+        """Queue a section's part; `html()` is called when a worker is free for it."""
+        with self._lock:
+            if any(w[2] == name for w in self._waiting) or name in self._parts:
+                return
+            self._waiting.append((-size, self._order.index(name), name, html))
+            self._waiting.sort()
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._lock:
+                if self.done.done() or not self._waiting or self._busy >= self._workers:
+                    return
+                _, _, name, html = self._waiting.pop(0)
+                self._busy += 1
+            self._guard(functools.partial(self._submit, name, html))
+
+    def _submit(self, name: str, build: Callable[[], str]) -> None:
+        html = build()
+        future = self._pool.lay_out(html, identifier(html))
+        future.add_done_callback(lambda f: self._guard(lambda: self._laid_out(name, f.result())))
+
+    def _laid_out(self, name: str, part: Part) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._parts[name] = part
+            complete = len(self._parts) == len(self._order)
+        if complete:
+            self._finish(self.FRONT_PAGES)
+        else:
+            self._dispatch()
+
+    def _finish(self, front_pages: int) -> None:
+        parts = [self._parts[name] for name in self._order]
+        total = front_pages + sum(p.pages for p in parts)
+        html, front_id, attachment = self._front(first_pages(front_pages, [p.pages for p in parts]))
+        numbers = self._pool.lay_out(self._numbers(total), b"page-numbers")
+        front = self._pool.lay_out(html, front_id, attachment)
+
+        def both_laid_out() -> None:
+            # called for each of the two; never wait in a callback: the pool's own thread runs it
+            if not (front.done() and numbers.done()):
+                return
+            with self._lock:
+                if self._joining:
+                    return
+                self._joining = True
+            front_part = front.result()
+            if front_part.pages != front_pages:  # the contents ran longer: number again
+                with self._lock:
+                    self._joining = False
+                self._finish(front_part.pages)
+                return
+            written = self._pool.submit(join, front_part, parts, numbers.result(), self._target)
+            written.add_done_callback(lambda f: self._guard(lambda: self._set_done(f.result())))
+
+        for future in (front, numbers):
+            future.add_done_callback(lambda _: self._guard(both_laid_out))
+
+    def _set_done(self, _: None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+    def _guard(self, step: Callable[[], None]) -> None:
+        """Run a step; a failure ends the assembly with that error, for the caller to raise."""
+        try:
+            step()
+        except BaseException as exc:
+            with self._lock:
+                if not self.done.done():
+                    self.done.set_exception(exc)
+
+
+def identifier(text: str) -> bytes:
+    """A PDF identifier derived from the content, so equal inputs give equal bytes."""
+    return hashlib.sha256(b"ca-brief" + text.encode("utf-8")).hexdigest()[:32].encode()
 
 
 def first_pages(front_pages: int, section_pages: list[int]) -> list[int]:

@@ -49,7 +49,6 @@ PACKAGES = (
     "weasyprint",
     "pydantic",
 )
-PDF_IDENTIFIER_SALT = b"ca-brief"
 
 
 class RenderError(Exception):
@@ -279,24 +278,36 @@ def numbers_html(params: BriefParams, pages: int) -> str:
     return _environment().get_template("page_numbers.html.j2").render(context, pages=pages)
 
 
-def _identifier(text: str) -> bytes:
-    """A PDF identifier derived from the content, so equal inputs give equal bytes."""
-    return hashlib.sha256(PDF_IDENTIFIER_SALT + text.encode("utf-8")).hexdigest()[:32].encode()
-
-
 class PdfParts:
-    """Lays out each section as soon as the kernel has written it."""
+    """Lays out each section on a worker as soon as the kernel has written it."""
 
-    def __init__(self, params: BriefParams, workers: int):
+    def __init__(
+        self, params: BriefParams, workers: int, manifest: Future[dict[str, Any]], target: Path
+    ):
         self.params = params
         self.pool = pdf.PartPool(workers)
-        self.sections: dict[str, Future[pdf.Part]] = {}
+        self._manifest = manifest
+        self._cover: str | None = None
+        self._sections: dict[str, str] = {}
+        self.assembly = pdf.Assembly(
+            self.pool,
+            workers,
+            [s for s in SECTION_ORDER if s != "cover"],
+            self._front,
+            lambda total: numbers_html(params, total),
+            target,
+        )
 
     def section_done(self, name: str, html: str) -> None:
-        if name == "cover" or name == SECTION_ORDER[-1]:
-            return  # the cover goes in the front part; the last section carries the footer
-        page = part_html(self.params, "section", [html])
-        self.sections[name] = self.pool.lay_out(page, _identifier(page))
+        self._sections[name] = html
+        if name == "cover":
+            self._cover = html  # the front part, laid out once the page numbers are known
+            return
+        if name == SECTION_ORDER[-1]:  # the last part carries the footer, which needs the manifest
+            page = lambda: part_html(self.params, "last", [html], self._manifest.result())  # noqa: E731
+        else:
+            page = lambda: part_html(self.params, "section", [html])  # noqa: E731
+        self.assembly.add(name, page, len(html))
 
     def on_cell_executed(self, cell: Any, **_: Any) -> None:
         """papermill's hook, run after each cell; a section cell's output goes to a worker."""
@@ -305,37 +316,27 @@ class PdfParts:
         if name is not None and html is not None:
             self.section_done(name, html)
 
-    def write(
-        self, sections: dict[str, str], html: str, manifest: dict[str, Any], target: Path
-    ) -> None:
-        for name in SECTION_ORDER:
-            if name not in self.sections:
-                self.section_done(name, sections[name])
-        last = part_html(self.params, "last", [sections[SECTION_ORDER[-1]]], manifest)
-        self.sections[SECTION_ORDER[-1]] = self.pool.lay_out(last, _identifier(last))
-        body = [self.sections[s] for s in SECTION_ORDER if s != "cover"]
+    def _front(self, starts: list[int]) -> tuple[str, bytes, pdf.Attachment]:
+        manifest = self._manifest.result()
+        html = part_html(self.params, "front", [], manifest, cover=self._cover or "", pages=starts)
         attachment = pdf.Attachment(
             name="manifest.json",
             text=json.dumps(manifest, indent=2, sort_keys=True),
             description="How this brief was produced",
+            # WeasyPrint stamps attachments with the clock unless told: use the brief's own date
             stamp=datetime.datetime.fromisoformat(manifest["information_as_of"]).replace(
                 tzinfo=datetime.UTC
             ),
         )
-        front_pages = 2  # the cover, then the contents; checked below
-        while True:
-            parts = [future.result() for future in body]
-            total = front_pages + sum(p.pages for p in parts)
-            starts = pdf.first_pages(front_pages, [p.pages for p in parts])
-            front_page = part_html(
-                self.params, "front", [], manifest, cover=sections["cover"], pages=starts
-            )
-            numbers_future = self.pool.lay_out(numbers_html(self.params, total), b"page-numbers")
-            front = self.pool.lay_out(front_page, _identifier(html), attachment).result()
-            if front.pages == front_pages:
-                break
-            front_pages = front.pages
-        pdf.join(front, parts, numbers_future.result(), target)
+        identity = html + "".join(self._sections[s] for s in SECTION_ORDER if s in self._sections)
+        return html, pdf.identifier(identity), attachment
+
+    def write(self, sections: dict[str, str]) -> None:
+        """Wait for the PDF, after queueing any section the hook did not see."""
+        for name in SECTION_ORDER:
+            if name not in self._sections:
+                self.section_done(name, sections[name])
+        self.assembly.done.result()
 
 
 def _section_of(cell: Any) -> str | None:
@@ -351,14 +352,8 @@ def _cell_html(cell: Any) -> str | None:
     return None
 
 
-def write_pdf(
-    parts: PdfParts,
-    sections: dict[str, str],
-    html: str,
-    manifest: dict[str, Any],
-    target: Path,
-) -> None:
-    parts.write(sections, html, manifest, target)
+def write_pdf(parts: PdfParts, sections: dict[str, str]) -> None:
+    parts.write(sections)
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -401,16 +396,18 @@ def render(
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=output_dir))
     hashing = ThreadPoolExecutor(max_workers=1)
-    parts = PdfParts(params, pdf_workers or _default_pdf_workers())
+    staged = {
+        "ipynb": work / f"{name}.ipynb",
+        "html": work / f"{name}.html",
+        "pdf": work / f"{name}.pdf",
+        "manifest": work / f"{name}.manifest.json",
+    }
+    manifest_future = hashing.submit(
+        lambda: build_manifest(params, describe(data_dir), name, notebook)
+    )
+    parts = PdfParts(params, pdf_workers or _default_pdf_workers(), manifest_future, staged["pdf"])
     failed = True
     try:
-        description = hashing.submit(describe, data_dir)
-        staged = {
-            "ipynb": work / f"{name}.ipynb",
-            "html": work / f"{name}.html",
-            "pdf": work / f"{name}.pdf",
-            "manifest": work / f"{name}.manifest.json",
-        }
         try:
             nb = execute_notebook(params, staged["ipynb"], kernel, notebook, parts.on_cell_executed)
         except RenderError as exc:
@@ -420,7 +417,7 @@ def render(
                 os.replace(staged["ipynb"], output_dir / f"{name}.failed.ipynb")
             raise
         try:
-            manifest = build_manifest(params, description.result(), name, notebook)
+            manifest = manifest_future.result()
         except (OSError, ValueError, KeyError, StopIteration):
             _raise_data_problems(data_dir)
             raise
@@ -428,7 +425,7 @@ def render(
         html = page_html(params, sections, manifest)
         staged["html"].write_text(html, encoding="utf-8")
         try:
-            write_pdf(parts, sections, html, manifest, staged["pdf"])
+            write_pdf(parts, sections)
         except Exception as exc:  # the PDF engine's own errors are many and undocumented
             raise RenderError(f"PDF engine failed: {type(exc).__name__}: {exc}") from exc
         staged["manifest"].write_text(
