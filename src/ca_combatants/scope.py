@@ -3,6 +3,7 @@ countries and side, within the period; plus citation numbering and name redactio
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,7 @@ MONTHS = [
 ]
 
 
+@functools.lru_cache(maxsize=8192)  # the same dates recur across thousands of rows
 def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str:
     """'2023-04-16' -> '16 April 2023'; reduced precision keeps what is known."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -106,8 +108,8 @@ class Scope:
     def persons_visible(self) -> pd.DataFrame:
         """Everyone the visible claims mention, whatever their country or side."""
         p = self.ds.persons
-        mentioned = set(self.claims["person_id"].dropna()) | set(
-            self.claims["speaker_person_id"].dropna()
+        mentioned = set(self.claims["person_id"].dropna().tolist()) | set(
+            self.claims["speaker_person_id"].dropna().tolist()
         )
         return p[isin(p["person_id"], mentioned)]
 
@@ -203,8 +205,8 @@ class Scope:
         # about people: kept when one of them is in scope (officials and relatives always are);
         # a lone visible version is no disagreement, except a plain error
         persons = self.ds.persons
-        allowed = set(self.combatants["person_id"]) | set(
-            persons.loc[~persons["is_combatant"], "person_id"]
+        allowed = set(self.combatants["person_id"].tolist()) | set(
+            persons.loc[~persons["is_combatant"], "person_id"].tolist()
         )
         flags = disc.assign(
             has_person=disc["person_id"].notna(), allowed=isin(disc["person_id"], allowed)
@@ -240,42 +242,73 @@ class Scope:
     @cached_property
     def _claims_by_id(self) -> dict[str, int]:
         # positions only: a dict per claim would cost hundreds of MB on a large dataset
-        return dict(zip(self.ds.claims["claim_id"], range(len(self.ds.claims)), strict=True))
+        return dict(
+            zip(self.ds.claims["claim_id"].tolist(), range(len(self.ds.claims)), strict=True)
+        )
+
+    @cached_property
+    def _visible_claim_positions(self) -> dict[str, int]:
+        return dict(zip(self.claims["claim_id"].tolist(), range(len(self.claims)), strict=True))
+
+    def claims_frame(self, claim_ids: list[str]) -> pd.DataFrame:
+        """Visible claims, in the order given (KeyError for one not visible)."""
+        positions = self._visible_claim_positions
+        return self.claims.iloc[[positions[c] for c in claim_ids]]
 
     @cached_property
     def _visible_claim_ids(self) -> frozenset[str]:
-        return frozenset(self.claims["claim_id"])
+        return frozenset(self.claims["claim_id"].tolist())
 
     @cached_property
     def _org_names(self) -> dict[str, str]:
         return dict(
-            zip(self.ds.organisations["org_id"], self.ds.organisations["name"], strict=True)
+            zip(
+                self.ds.organisations["org_id"].tolist(),
+                self.ds.organisations["name"].tolist(),
+                strict=True,
+            )
         )
 
     @cached_property
     def _publishers(self) -> dict[str, str]:
         return dict(
-            zip(self.ds.sources["source_id"], self.ds.sources["publisher_org_id"], strict=True)
+            zip(
+                self.ds.sources["source_id"].tolist(),
+                self.ds.sources["publisher_org_id"].tolist(),
+                strict=True,
+            )
         )
 
     @cached_property
     def _ref_numbers(self) -> dict[str, int]:
         return {
             str(k): int(v)
-            for k, v in zip(self.sources["source_id"], self.sources["ref_number"], strict=True)
+            for k, v in zip(
+                self.sources["source_id"].tolist(), self.sources["ref_number"].tolist(), strict=True
+            )
         }
 
     @cached_property
     def _persons_by_id(self) -> dict[str, dict[str, object]]:
-        return {str(r["person_id"]): r for r in self.ds.persons.to_dict("records")}
+        # column lists zipped into rows: DataFrame.to_dict("records") is slow on Arrow columns
+        persons = self.ds.persons
+        columns = {c: persons[c].tolist() for c in persons.columns}
+        return {
+            str(values[0]): dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)
+        }
 
     def claims_by(self, column: str) -> dict[str, list[str]]:
         """Visible claim ids per value of a claim column (person_id, event_id, …), built once."""
         if column not in self._claims_by_column:
-            rows = self.claims.dropna(subset=[column])
-            self._claims_by_column[column] = (
-                rows.groupby(column, sort=False)["claim_id"].agg(list).to_dict()
-            )
+            grouped: dict[str, list[str]] = {}
+            # a plain loop: pandas' groupby(...).agg(list) takes its slow path on Arrow strings
+            for key, claim_id in zip(
+                self.claims[column].tolist(), self.claims["claim_id"].tolist(), strict=True
+            ):
+                if key is not None and key is not pd.NA:
+                    grouped.setdefault(key, []).append(claim_id)
+            self._claims_by_column[column] = grouped
         return self._claims_by_column[column]
 
     def claim(self, claim_id: str) -> dict[str, object]:

@@ -16,10 +16,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     files = []
     shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
     by_person, by_speaker = scope.claims_by("person_id"), scope.claims_by("speaker_person_id")
-    claims_by_id = scope.claims.set_index("claim_id", drop=False)
     for n, p in enumerate(shown.itertuples(), 1):
         ids = list(dict.fromkeys(by_person.get(p.person_id, []) + by_speaker.get(p.person_id, [])))
-        claims = claims_by_id.loc[ids]
+        claims = scope.claims_frame(ids)
         disputed = disc[disc["claim_id"].isin(claims["claim_id"])]["subject"].unique().tolist()
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]

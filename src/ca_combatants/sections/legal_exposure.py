@@ -33,17 +33,21 @@ def analyse(scope: Scope) -> dict[str, Any]:
         " (recruiting)"
         if o.startswith("Recruiting")
         else (" (fine or labour)" if k != "imprisonment" else "")
-        for o, k in zip(prov["offence"], prov["penalty_kind"], strict=True)
+        for o, k in zip(prov["offence"].tolist(), prov["penalty_kind"].tolist(), strict=True)
     ]
     prov["row_label"] = [
         f"{c} {a}{d}{' (2001 text)' if t == 'superseded' else ''}"
         for c, a, d, t in zip(
-            prov["country"], prov["article_label"], detail, prov["text_status"], strict=True
+            prov["country"].tolist(),
+            prov["article_label"].tolist(),
+            detail,
+            prov["text_status"].tolist(),
+            strict=True,
         )
     ]
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
     prov["claim_ids"] = [
-        scope.claims_by("provision_id").get(pid, []) for pid in prov["provision_id"]
+        scope.claims_by("provision_id").get(pid, []) for pid in prov["provision_id"].tolist()
     ]
     prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
     missing = [c for c in scope.params.countries if c not in set(prov["country"])]
@@ -51,16 +55,20 @@ def analyse(scope: Scope) -> dict[str, Any]:
     cases["who"] = cases["person_id"].map(lambda p: scope.person_name(p) if pd.notna(p) else "")
     cases["when"] = [
         format_date(d, p) if pd.notna(d) else "date not reported"
-        for d, p in zip(cases["opened_date"], cases["opened_precision"], strict=True)
+        for d, p in zip(
+            cases["opened_date"].tolist(), cases["opened_precision"].tolist(), strict=True
+        )
     ]
-    cases["claim_ids"] = [scope.claims_by("case_id").get(cid, []) for cid in cases["case_id"]]
+    cases["claim_ids"] = [
+        scope.claims_by("case_id").get(cid, []) for cid in cases["case_id"].tolist()
+    ]
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
     incentives = scope.figures[
         scope.figures["figure_category"].isin(["service_term", "pay"])
     ].copy()
     incentives["claim_ids"] = [
-        scope.claims_by("figure_id").get(fid, []) for fid in incentives["figure_id"]
+        scope.claims_by("figure_id").get(fid, []) for fid in incentives["figure_id"].tolist()
     ]
     general_ids = [
         "cl_gv_mass_unlikely",

@@ -50,14 +50,22 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
 def analyse(scope: Scope) -> dict[str, Any]:
     te = scope.tactic_evidence  # only evidence whose claim is visible
     tactics, tactics_omitted = capped(scope.ds.tactics, TABLE_ROWS_MAX)
-    in_scope = set(scope.combatants["person_id"])
-    claims_by_id = scope.claims.set_index("claim_id", drop=False)
-    evidence = dict(tuple(te.groupby("tactic_id", sort=False)))
-    rows = []
+    in_scope = set(scope.combatants["person_id"].tolist())
+    shown_evidence = te[te["tactic_id"].isin(list(tactics["tactic_id"]))]
+    evidence = dict(tuple(shown_evidence.groupby("tactic_id", sort=False)))
+    found = []
     for t in tactics.itertuples():
         ev = evidence.get(t.tactic_id, te.iloc[0:0])
-        claim_ids = list(dict.fromkeys(ev["claim_id"]))
+        claim_ids = list(dict.fromkeys(ev["claim_id"].tolist()))
         persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
+        found.append((t, claim_ids, persons))
+    # one lookup for every claim shown: each lookup copies a slice of the whole claims table
+    shown_claims = scope.claims_frame(
+        [c for _, claim_ids, _ in found for c in claim_ids[:CLAIMS_PER_ITEM_MAX]]
+    )
+    rows, start = [], 0
+    for t, claim_ids, persons in found:
+        n_shown = min(len(claim_ids), CLAIMS_PER_ITEM_MAX)
         rows.append(
             {
                 "tactic_id": t.tactic_id,
@@ -67,10 +75,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
-                "claims": claim_rows(scope, claims_by_id.loc[claim_ids[:CLAIMS_PER_ITEM_MAX]]),
+                "claims": claim_rows(scope, shown_claims.iloc[start : start + n_shown]),
                 "claims_omitted": max(0, len(claim_ids) - CLAIMS_PER_ITEM_MAX),
             }
         )
+        start += n_shown
     by_category: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["n_reports"]:
@@ -79,9 +88,13 @@ def analyse(scope: Scope) -> dict[str, Any]:
     events["short_label"] = events["event_id"].map(SHORT_LABELS).fillna(events["title"])
     events["when"] = [
         format_date(d, p)
-        for d, p in zip(events["event_date"], events["date_precision"], strict=True)
+        for d, p in zip(
+            events["event_date"].tolist(), events["date_precision"].tolist(), strict=True
+        )
     ]
-    events["claim_ids"] = [scope.claims_by("event_id").get(eid, []) for eid in events["event_id"]]
+    events["claim_ids"] = [
+        scope.claims_by("event_id").get(eid, []) for eid in events["event_id"].tolist()
+    ]
     counts = channel_counts(scope)
     events_shown, events_omitted = capped(events, TABLE_ROWS_MAX)
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]

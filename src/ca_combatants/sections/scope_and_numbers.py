@@ -73,7 +73,7 @@ def death_counts(scope: Scope) -> pd.DataFrame:
         else f"{scope.person_name(who)} (an assertion, not a count)"
         if pd.notna(who)
         else f"{scope.org_name(pub)} (no counter named)"
-        for org, who, pub in zip(f["counted_by_org_id"], speaker, publisher, strict=True)
+        for org, who, pub in zip(f["counted_by_org_id"].tolist(), speaker, publisher, strict=True)
     ]
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
@@ -81,12 +81,13 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     f["population"] = [
         ("Central Asians (" + "+".join(v.split(";")) + ")" if ";" in v else country_name(v))
         + (", prisoners" if "prison" in m.lower() else "")
-        for v, m in zip(f["country_scope"].fillna(""), f["measure"], strict=True)
+        for v, m in zip(f["country_scope"].fillna(""), f["measure"].tolist(), strict=True)
     ]
     f["as_of"] = [
-        format_date(d, p) for d, p in zip(f["as_of_date"], f["as_of_precision"], strict=True)
+        format_date(d, p)
+        for d, p in zip(f["as_of_date"].tolist(), f["as_of_precision"].tolist(), strict=True)
     ]
-    f["claim_ids"] = [scope.claims_by("figure_id").get(fid, []) for fid in f["figure_id"]]
+    f["claim_ids"] = [scope.claims_by("figure_id").get(fid, []) for fid in f["figure_id"].tolist()]
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 

@@ -35,7 +35,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         format_date(early)
         if early == late
         else (f"{format_date(early)} – {format_date(late)}" if pd.notna(early) else "undated")
-        for early, late in zip(src["published_earliest"], src["published_latest"], strict=True)
+        for early, late in zip(
+            src["published_earliest"].tolist(), src["published_latest"].tolist(), strict=True
+        )
     ]
     src["grade_label"] = src["reliability_grade"].map(GRADES)
     src["n_claims"] = (
@@ -45,7 +47,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     publishers = {
         sid: scope.org_name(org)
         for sid, org in zip(
-            scope.ds.sources["source_id"], scope.ds.sources["publisher_org_id"], strict=True
+            scope.ds.sources["source_id"].tolist(),
+            scope.ds.sources["publisher_org_id"].tolist(),
+            strict=True,
         )
     }
     disc = scope.discrepancies
