@@ -7,6 +7,7 @@ their archived source, dates agree with their precision, every record traces to 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -272,6 +273,19 @@ def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
 # ----------------------------------------------------------------------------- reading
 
 
+def _invalid_utf8_at(raw: bytes, chunk: int = 1 << 20) -> int | None:
+    """Offset of the first byte that is not UTF-8, or None; decodes piece by piece, so a large
+    file is never held twice in memory (a str of it can take four bytes a character)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(raw), chunk):
+        pending = len(decoder.getstate()[0])  # bytes of a character split by the last piece
+        try:
+            decoder.decode(raw[start : start + chunk], final=start + chunk >= len(raw))
+        except UnicodeDecodeError as exc:
+            return start - pending + exc.start
+    return None
+
+
 def read_table(
     data_dir: Path, resource: dict[str, Any]
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -292,20 +306,20 @@ def read_table(
                 f"a header row ({', '.join(expected_cols[:3])}, …) and data rows",
             )
         ]
-    try:
-        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is tolerated
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+    bad = _invalid_utf8_at(raw)
+    if bad is not None:
+        line = raw[:bad].count(b"\n") + 1
         return None, [
             Problem(
                 name,
                 line,
                 "",
-                f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                f"not valid UTF-8 (byte 0x{raw[bad]:02x} at offset {bad})",
                 "UTF-8 text",
             )
         ]
-    first_line = text[: text.find("\n") + 1] if "\n" in text else text
+    end = raw.find(b"\n")
+    first_line = (raw[: end + 1] if end >= 0 else raw).decode("utf-8-sig")  # a BOM is tolerated
     header = next(csv.reader([first_line]))
     problems = []
     dupes = sorted({c for c in header if header.count(c) > 1})
@@ -371,7 +385,7 @@ def read_table(
             *problems,
             Problem(name, 0, "", f"not a readable CSV file: {exc}", "RFC 4180 CSV"),
         ]
-    for number in _ragged_lines(text, len(header)) if ragged else []:
+    for number in _ragged_lines(raw.decode("utf-8-sig"), len(header)) if ragged else []:
         problems.append(
             Problem(
                 name,
