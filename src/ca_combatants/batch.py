@@ -72,7 +72,7 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
 def _run(job: Job, output_dir: Path) -> Outcome:
     start = time.perf_counter()
     try:
-        done = render(job.params, output_dir, job.name, pdf_workers=1)  # the jobs fill the cores
+        done = render(job.params, output_dir, job.name, pdf_workers=0)  # the jobs fill the cores
         return Outcome(
             job.name,
             True,

@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -101,7 +101,9 @@ def _copy_outcome(source: Future[T], target: Future[T]) -> None:
 
 
 class PartPool:
-    """Worker processes forked from a server that has already imported WeasyPrint.
+    """Where the parts are laid out: worker processes forked from a server that has already
+    imported WeasyPrint, or, with workers=0, one thread of this process (a batch's briefs
+    already fill the cores: extra processes would only add work). Both give the same bytes.
 
     The kernel is the critical path until it has written the last section, so the server, and
     every worker forked from it, runs at a lower priority than the kernel: it is started from a
@@ -109,8 +111,12 @@ class PartPool:
     """
 
     def __init__(self, workers: int):
-        self._started: Future[ProcessPoolExecutor] = Future()
-        threading.Thread(target=self._start, args=(workers,), daemon=True).start()
+        self.workers = max(1, workers)
+        self._started: Future[Executor] = Future()
+        if workers == 0:
+            self._started.set_result(ThreadPoolExecutor(max_workers=1))
+        else:
+            threading.Thread(target=self._start, args=(workers,), daemon=True).start()
 
     def _start(self, workers: int) -> None:
         try:
@@ -131,7 +137,7 @@ class PartPool:
             return self._started.result().submit(fn, *args)
         outer: Future[T] = Future()
 
-        def when_started(started: Future[ProcessPoolExecutor]) -> None:
+        def when_started(started: Future[Executor]) -> None:
             try:
                 inner = started.result().submit(fn, *args)
             except BaseException as exc:

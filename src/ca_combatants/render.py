@@ -142,8 +142,10 @@ def execute_notebook(
     kernel: str = KERNEL_NAME,
     notebook: Path = NOTEBOOK,
     on_cell_executed: Callable[..., None] | None = None,
+    kernel_manager: Any = None,
 ) -> dict[str, Any]:
-    """Run the notebook with papermill; on a failing cell, raise RenderError naming it."""
+    """Run the notebook with papermill (in `kernel_manager`'s kernel when one is given, else a
+    new one); on a failing cell, raise RenderError naming it."""
     _skip_iri_grammar()
     # papermill and WeasyPrint are imported late: only a render needs them, and they are heavy
     import papermill
@@ -159,11 +161,29 @@ def execute_notebook(
             log_output=False,
             cwd=str(REPO_ROOT),
             on_cell_executed=on_cell_executed,
+            km=kernel_manager,
         )
     except PapermillExecutionError as exc:
         raise RenderError(_describe_failure(output, exc), exc.ename) from None
     nb: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return nb
+
+
+@contextlib.contextmanager
+def started_kernel(kernel: str = KERNEL_NAME) -> Iterator[Any]:
+    """Launch the kernel before anything else is imported: it boots on the other core while
+    this process imports papermill and reads the notebook. Killed when the block ends."""
+    _skip_iri_grammar()
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = AsyncKernelManager(kernel_name=kernel)
+    run_sync(manager.start_kernel)(cwd=str(REPO_ROOT))
+    try:
+        yield manager
+    finally:
+        # the notebook has run or failed: nothing in the kernel is worth a graceful shutdown
+        run_sync(manager.shutdown_kernel)(now=True)
 
 
 def _describe_failure(output: Path, exc: Any) -> str:
@@ -291,7 +311,7 @@ class PdfParts:
         self._sections: dict[str, str] = {}
         self.assembly = pdf.Assembly(
             self.pool,
-            workers,
+            self.pool.workers,
             [s for s in SECTION_ORDER if s != "cover"],
             self._front,
             lambda total: numbers_html(params, total),
@@ -387,8 +407,9 @@ def render(
 
     The kernel starts at once and validates the data, as the notebook does when a user runs
     it; the parent process only hashes the files meanwhile, and lays out the PDF's sections on
-    worker processes as the kernel writes them. Invalid data raises DataError, as `validate`
-    would report it."""
+    worker processes as the kernel writes them (`pdf_workers` of them, by default up to two;
+    0 lays them out on a thread of this process, for a batch whose briefs fill the cores).
+    Invalid data raises DataError, as `validate` would report it."""
     start = time.perf_counter()
     check_name(name)
     data_dir = Path(params.data_path)
@@ -405,11 +426,20 @@ def render(
     manifest_future = hashing.submit(
         lambda: build_manifest(params, describe(data_dir), name, notebook)
     )
-    parts = PdfParts(params, pdf_workers or _default_pdf_workers(), manifest_future, staged["pdf"])
+    workers = _default_pdf_workers() if pdf_workers is None else pdf_workers
+    parts = PdfParts(params, workers, manifest_future, staged["pdf"])
     failed = True
     try:
         try:
-            nb = execute_notebook(params, staged["ipynb"], kernel, notebook, parts.on_cell_executed)
+            with started_kernel(kernel) as kernel_manager:
+                nb = execute_notebook(
+                    params,
+                    staged["ipynb"],
+                    kernel,
+                    notebook,
+                    parts.on_cell_executed,
+                    kernel_manager,
+                )
         except RenderError as exc:
             if exc.error_name in ("DataError", "DataDirError"):
                 _raise_data_problems(data_dir)
