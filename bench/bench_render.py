@@ -40,10 +40,6 @@ def run(cmd: list[str], cwd: Path = REPO_ROOT) -> float:
     return time.perf_counter() - start
 
 
-def median_of(repeat: int, fn) -> float:  # type: ignore[no-untyped-def]
-    return statistics.median(fn() for _ in range(repeat))
-
-
 def floor(tmp: Path) -> float:
     nb = {
         "cells": [
@@ -155,18 +151,22 @@ def run_sampled(cmd: list[str]) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="skip the batch and 1,000x rows")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         ours(tmp)  # warm the file cache and the kernel's byte-code
-        fl = median_of(args.repeat, lambda: floor(tmp))
-        peers = [peer(tmp) for _ in range(args.repeat)]
+        # interleaved, so that a machine slowing down or speeding up hits all three alike
+        floors, peers, ourselves = [], [], []
+        for _ in range(args.repeat):
+            floors.append(floor(tmp))
+            peers.append(peer(tmp))
+            ourselves.append(ours(tmp))
+        fl, us = statistics.median(floors), statistics.median(ourselves)
         pe = statistics.median(sum(p) for p in peers)
         parts = [statistics.median(p[i] for p in peers) for i in range(3)]
-        us = median_of(args.repeat, lambda: ours(tmp))
         _, us_tree_mb, us_process_mb = run_sampled(
             [str(BIN / "ca-brief"), "render", "--output-dir", str(tmp / "ours")]
         )

@@ -50,7 +50,7 @@ class Attachment:
 # ----------------------------------------------------------------------------- in the workers
 
 
-def lay_out(html: str, identifier: bytes, attachment: Attachment | None = None) -> Part:
+def lay_out(html: str, pdf_id: bytes, attachment: Attachment | None = None) -> Part:
     """Lay out one part with WeasyPrint and return its PDF."""
     import weasyprint
 
@@ -75,9 +75,7 @@ def lay_out(html: str, identifier: bytes, attachment: Attachment | None = None) 
                 modified=attachment.stamp,
             )
         )
-    pdf = document.write_pdf(
-        pdf_identifier=identifier, custom_metadata=True, attachments=attachments
-    )
+    pdf = document.write_pdf(pdf_identifier=pdf_id, custom_metadata=True, attachments=attachments)
     return Part(pdf, len(document.pages), tuple(sorted(defined)))
 
 
@@ -149,9 +147,9 @@ class PartPool:
         return outer
 
     def lay_out(
-        self, html: str, identifier: bytes, attachment: Attachment | None = None
+        self, html: str, pdf_id: bytes, attachment: Attachment | None = None
     ) -> Future[Part]:
-        return self.submit(lay_out, html, identifier, attachment)
+        return self.submit(lay_out, html, pdf_id, attachment)
 
     def close(self, cancel: bool = False) -> None:
         try:
