@@ -149,8 +149,10 @@ def test_pdf_contents_and_page_numbers_match_where_each_section_starts(
     pages = [p.extract_text() for p in reader.pages]
     total = len(pages)
     assert "Page " not in pages[0]  # the cover carries no number
+    title = parse_params({}).title
     for number, text in enumerate(pages[1:], 2):
         assert f"Page {number} of {total}" in text
+        assert title in text, f"page {number} has no running title"
     contents = pages[1]
     for i, name in enumerate(SECTION_ORDER[1:], 1):
         heading = f"{i}. {SECTION_TITLES[name]}"
