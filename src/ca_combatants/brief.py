@@ -135,7 +135,7 @@ class Brief:
             "section_number": SECTION_ORDER.index(name),
             "cite": scope.cite,
             "cited_sources": lambda: {str(scope.claim(c)["source_id"]) for c in scope.cited_claims},
-            "has": lambda claim_id: claim_id in set(scope.claims["claim_id"]),
+            "has": scope.is_visible,
             "name": scope.person_name,
             "attrib": scope.attribution,
             "num": num,

@@ -149,7 +149,8 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
             "corrected": "date corrected (see discrepancies)",
         }
     )
-    lanes = [lane for lane in LANES if lane in set(data["lane"])]
+    present = set(data["lane"].tolist())
+    lanes = [lane for lane in LANES if lane in present]
     data["y"] = data["lane"].map(
         lanes.index
     )  # explicit positions: lane labels must match their points
@@ -207,7 +208,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     legend_handles = [
         plt.Line2D([], [], marker=m, linestyle="", color="#333333", label=b)
         for b, m in basis_markers.items()
-        if b in set(data["basis"])
+        if b in set(data["basis"].tolist())
     ]
     ax.set(xlabel="", ylabel="")
     ax.legend(

@@ -255,6 +255,10 @@ class Scope:
         positions = self._visible_claim_positions
         return self.claims.iloc[[positions[c] for c in claim_ids]]
 
+    def is_visible(self, claim_id: str) -> bool:
+        """Whether a claim is within this brief's scope and as-of date."""
+        return claim_id in self._visible_claim_ids
+
     @cached_property
     def _visible_claim_ids(self) -> frozenset[str]:
         return frozenset(self.claims["claim_id"].tolist())
