@@ -162,6 +162,9 @@ def execute_notebook(
             cwd=str(REPO_ROOT),
             on_cell_executed=on_cell_executed,
             km=kernel_manager,
+            # written once at the end (or on failure), not after every cell: the render
+            # reads it only then, and each save re-validates the whole notebook
+            request_save_on_cell_execute=False,
         )
     except PapermillExecutionError as exc:
         raise RenderError(_describe_failure(output, exc), exc.ename) from None
