@@ -19,6 +19,7 @@ from typing import Any
 import pypdf
 import pytest
 
+from ca_combatants import pdf as pdf_module
 from ca_combatants import render as render_module
 from ca_combatants.params import parse_params
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
@@ -256,6 +257,28 @@ def test_pdf_engine_failure_leaves_the_old_report(
     monkeypatch.setattr(render_module, "write_pdf", explode)
     with pytest.raises(RenderError, match="PDF engine failed: OSError: no space left on device"):
         render(parse_params({}), out, "brief")
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_part_failing_to_lay_out_fails_the_render_and_leaves_the_old_report(
+    default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(default_brief, out)
+    before = snapshot(out)
+    real_lay_out = pdf_module.lay_out
+
+    def fail_on_references(html: str, *args: Any) -> Any:
+        if 'id="references"' in html:
+            raise ValueError("cannot lay out the references")
+        return real_lay_out(html, *args)
+
+    monkeypatch.setattr(pdf_module, "lay_out", fail_on_references)
+    with pytest.raises(
+        RenderError, match="PDF engine failed: ValueError: cannot lay out the references"
+    ):
+        render(parse_params({}), out, "brief", pdf_workers=0)  # on a thread, so the patch applies
     assert snapshot(out) == before
     assert leftovers(out) == []
 

@@ -71,6 +71,16 @@ def _to_svg(fig: plt.Figure) -> str:
     return buf.getvalue()
 
 
+ALT_ITEMS_MAX = 25  # alt text lists at most this many values; a screen reader user gets the count
+
+
+def _listed(items: list[str], where: str) -> str:
+    """Items joined for alt text, capped, naming where the rest are."""
+    shown = "; ".join(items[:ALT_ITEMS_MAX])
+    rest = len(items) - ALT_ITEMS_MAX
+    return f"{shown}; and {rest:,} more, listed in {where}" if rest > 0 else shown
+
+
 def _finish(
     number: int, caption: str, alt: str, fig: plt.Figure, redact: Callable[[str], str]
 ) -> Figure:
@@ -408,9 +418,12 @@ def deaths_over_time(
         fontsize=7,
     )
     sns.despine(ax=ax)
-    parts = "; ".join(
-        f"{r.counter}, {r.as_of_date_start:%B %Y}, {r.population}: {r.qualifier_label} {r.value:g}"
-        for r in deaths.itertuples()
+    parts = _listed(
+        [
+            f"{r.counter}, {r.as_of_date_start:%B %Y}, {r.population}: {r.qualifier_label} {r.value:g}"
+            for r in deaths.itertuples()
+        ],
+        "data/figures.csv",
     )
     return _finish(
         number,

@@ -34,6 +34,7 @@ from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
 
 KERNEL_NAME = "ca-brief"
+PDF_TIMEOUT_SECONDS = 1800  # a brief of 1,000 times the data takes under a minute
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PACKAGES = (
     "ca-combatants",
@@ -359,7 +360,12 @@ class PdfParts:
         for name in SECTION_ORDER:
             if name not in self._sections:
                 self.section_done(name, sections[name])
-        self.assembly.done.result()
+        try:
+            self.assembly.done.result(timeout=PDF_TIMEOUT_SECONDS)
+        except TimeoutError:
+            raise RenderError(
+                f"the PDF was not finished after {PDF_TIMEOUT_SECONDS} s; nothing was written"
+            ) from None
 
 
 def _section_of(cell: Any) -> str | None:
