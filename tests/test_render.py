@@ -34,6 +34,13 @@ def snapshot(folder: Path, name: str = "brief") -> dict[str, bytes]:
     return {ext: (folder / f"{name}.{ext}").read_bytes() for ext in FILES}
 
 
+def earlier_report(default_brief: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
+    """A folder already holding a good report, and its bytes, to check a failure keeps them."""
+    out = tmp_path / "out"
+    shutil.copytree(default_brief, out)
+    return out, snapshot(out)
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
@@ -230,9 +237,7 @@ def broken_notebook(tmp_path: Path, section: str) -> Path:
 def test_failing_cell_names_the_section_keeps_the_notebook_and_the_old_report(
     default_brief: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    shutil.copytree(default_brief, out)
-    before = snapshot(out)
+    out, before = earlier_report(default_brief, tmp_path)
     with pytest.raises(RenderError) as info:
         render(parse_params({}), out, "brief", notebook=broken_notebook(tmp_path, "legal_exposure"))
     assert (
@@ -247,9 +252,7 @@ def test_failing_cell_names_the_section_keeps_the_notebook_and_the_old_report(
 def test_pdf_engine_failure_leaves_the_old_report(
     default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "out"
-    shutil.copytree(default_brief, out)
-    before = snapshot(out)
+    out, before = earlier_report(default_brief, tmp_path)
 
     def explode(*_: Any, **__: Any) -> None:
         raise OSError("no space left on device")
@@ -264,9 +267,7 @@ def test_pdf_engine_failure_leaves_the_old_report(
 def test_a_part_failing_to_lay_out_fails_the_render_and_leaves_the_old_report(
     default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    out = tmp_path / "out"
-    shutil.copytree(default_brief, out)
-    before = snapshot(out)
+    out, before = earlier_report(default_brief, tmp_path)
     real_lay_out = pdf_module.lay_out
 
     def fail_on_references(html: str, *args: Any) -> Any:
@@ -286,9 +287,7 @@ def test_a_part_failing_to_lay_out_fails_the_render_and_leaves_the_old_report(
 def test_interrupted_render_leaves_the_old_report_and_no_temporary_files(
     default_brief: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "out"
-    shutil.copytree(default_brief, out)
-    before = snapshot(out)
+    out, before = earlier_report(default_brief, tmp_path)
     proc = subprocess.Popen(
         [CLI, "render", "--output-dir", str(out)],
         stdout=subprocess.PIPE,
