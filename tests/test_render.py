@@ -215,10 +215,30 @@ def test_same_parameters_give_identical_bytes(default_brief: Path, tmp_path: Pat
     assert (tmp_path / "brief.pdf").read_bytes() == (default_brief / "brief.pdf").read_bytes()
 
 
-def test_letter_paper(tmp_path: Path) -> None:
-    render(parse_params({"paper_size": "Letter", "countries": ["TJ"]}), tmp_path, "letter")
-    box = pypdf.PdfReader(tmp_path / "letter.pdf").pages[0].mediabox
+def test_letter_paper_and_a_redacted_pdf_with_no_private_name(tmp_path: Path) -> None:
+    from ca_combatants.dataset import load
+    from ca_combatants.scope import Scope
+
+    params = parse_params({"paper_size": "Letter", "redact_private_persons": True})
+    render(params, tmp_path, "letter")
+    reader = pypdf.PdfReader(tmp_path / "letter.pdf")
+    box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+    def titles(items: list[Any]) -> list[str]:
+        return [t for i in items for t in (titles(i) if isinstance(i, list) else [i.title])]
+
+    # what a reader of the PDF can find: page text, bookmarks, link targets, metadata
+    findable = "\n".join(
+        [p.extract_text() for p in reader.pages]
+        + titles(reader.outline)
+        + list(reader.named_destinations)
+        + [str(v) for v in (reader.metadata or {}).values()]
+    )
+    names = Scope(load(REPO_ROOT / "data"), params).private_name_strings()
+    assert names
+    for name in names:
+        assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", findable), name
 
 
 # ----------------------------------------------------------------------------- failures
