@@ -277,7 +277,7 @@ def test_pdf_engine_failure_leaves_the_old_report(
     def explode(*_: Any, **__: Any) -> None:
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(render_module, "write_pdf", explode)
+    monkeypatch.setattr(render_module.PdfParts, "write", explode)
     with pytest.raises(RenderError, match="PDF engine failed: OSError: no space left on device"):
         render(parse_params({}), out, "brief")
     assert snapshot(out) == before

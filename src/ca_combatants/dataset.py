@@ -23,7 +23,7 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .datafiles import describe, read_descriptor
+from .datafiles import read_descriptor
 from .errors import DataError, Problem
 
 _SEP = "\x1f"  # separates message and expectation inside a pandera error string
@@ -40,7 +40,6 @@ class Dataset:
     version: str
     tables: dict[str, pd.DataFrame]
     source_texts: dict[str, str] = field(repr=False)  # by source_id, whitespace-normalised
-    file_hashes: dict[str, str] = field(repr=False)  # data file -> sha256
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -858,7 +857,6 @@ class CheckResult:
     tables: dict[str, pd.DataFrame]
     problems: list[Problem]
     source_texts: dict[str, str]
-    source_hashes: dict[str, str]
 
     @property
     def ok(self) -> bool:
@@ -912,7 +910,6 @@ def check(data_dir: Path | str) -> CheckResult:
         tables,
         sorted(set(problems)),
         texts,
-        hashes,
     )
 
 
@@ -922,7 +919,6 @@ def load(data_dir: Path | str) -> Dataset:
     if not result.ok:
         raise DataError(result.problems)
     data_dir = result.data_dir
-    file_hashes = describe(data_dir).file_hashes
     typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
     texts = {
         sid: result.source_texts[rel]
@@ -931,7 +927,7 @@ def load(data_dir: Path | str) -> Dataset:
         )
         if pd.notna(rel)
     }
-    return Dataset(data_dir, result.version, typed, texts, file_hashes)
+    return Dataset(data_dir, result.version, typed, texts)
 
 
 def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:

@@ -188,10 +188,8 @@ class Assembly:
         self.done: Future[None] = Future()
 
     def add(self, name: str, html: Callable[[], str], size: int) -> None:
-        """Queue a section's part; `html()` is called when a worker is free for it."""
+        """Queue a section's part, once; `html()` is called when a worker is free for it."""
         with self._lock:
-            if any(w[2] == name for w in self._waiting) or name in self._parts:
-                return
             self._waiting.append((-size, self._order.index(name), name, html))
             self._waiting.sort()
         self._dispatch()

@@ -148,7 +148,7 @@ def execute_notebook(
     """Run the notebook with papermill (in `kernel_manager`'s kernel when one is given, else a
     new one); on a failing cell, raise RenderError naming it."""
     _skip_iri_grammar()
-    # papermill and WeasyPrint are imported late: only a render needs them, and they are heavy
+    # imported late: only a render needs papermill, and it is heavy
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -198,7 +198,7 @@ def _describe_failure(output: Path, exc: Any) -> str:
         for cell in nb["cells"]:
             if cell.get("metadata", {}).get("papermill", {}).get("exception"):
                 tags = cell["metadata"].get("tags", [])
-                section = next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
+                section = _section_of(cell)
                 label = (
                     f"section '{SECTION_TITLES.get(section, section)}'"
                     if section
@@ -311,7 +311,6 @@ class PdfParts:
         self.params = params
         self.pool = pdf.PartPool(workers)
         self._manifest = manifest
-        self._cover: str | None = None
         self._sections: dict[str, str] = {}
         self.assembly = pdf.Assembly(
             self.pool,
@@ -325,13 +324,16 @@ class PdfParts:
     def section_done(self, name: str, html: str) -> None:
         self._sections[name] = html
         if name == "cover":
-            self._cover = html  # the front part, laid out once the page numbers are known
-            return
-        if name == SECTION_ORDER[-1]:  # the last part carries the footer, which needs the manifest
-            page = lambda: part_html(self.params, "last", [html], self._manifest.result())  # noqa: E731
+            return  # the front part, laid out once the page numbers are known
+        if name == SECTION_ORDER[-1]:
+            page = functools.partial(self._last_part, html)
         else:
-            page = lambda: part_html(self.params, "section", [html])  # noqa: E731
+            page = functools.partial(part_html, self.params, "section", [html])
         self.assembly.add(name, page, len(html))
+
+    def _last_part(self, html: str) -> str:
+        """The last section carries the footer, which needs the manifest."""
+        return part_html(self.params, "last", [html], self._manifest.result())
 
     def on_cell_executed(self, cell: Any, **_: Any) -> None:
         """papermill's hook, run after each cell; a section cell's output goes to a worker."""
@@ -342,7 +344,9 @@ class PdfParts:
 
     def _front(self, starts: list[int]) -> tuple[str, bytes, pdf.Attachment]:
         manifest = self._manifest.result()
-        html = part_html(self.params, "front", [], manifest, cover=self._cover or "", pages=starts)
+        html = part_html(
+            self.params, "front", [], manifest, cover=self._sections.get("cover", ""), pages=starts
+        )
         attachment = pdf.Attachment(
             name="manifest.json",
             text=json.dumps(manifest, indent=2, sort_keys=True),
@@ -379,10 +383,6 @@ def _cell_html(cell: Any) -> str | None:
         if html:
             return html if isinstance(html, str) else "".join(html)
     return None
-
-
-def write_pdf(parts: PdfParts, sections: dict[str, str]) -> None:
-    parts.write(sections)
 
 
 # ----------------------------------------------------------------------------- publishing
@@ -464,7 +464,7 @@ def render(
         html = page_html(params, sections, manifest)
         staged["html"].write_text(html, encoding="utf-8")
         try:
-            write_pdf(parts, sections)
+            parts.write(sections)
         except Exception as exc:  # the PDF engine's own errors are many and undocumented
             raise RenderError(f"PDF engine failed: {type(exc).__name__}: {exc}") from exc
         staged["manifest"].write_text(

@@ -7,6 +7,7 @@ import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
@@ -66,6 +67,11 @@ class Citation:
     number: int
     source_id: str
     claim_ids: tuple[str, ...]
+
+
+def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
+    """One column looked up by another; lists, because iterating Arrow columns is slow."""
+    return dict(zip(frame[key].tolist(), frame[value].tolist(), strict=True))
 
 
 class Scope:
@@ -257,39 +263,20 @@ class Scope:
 
     def is_visible(self, claim_id: str) -> bool:
         """Whether a claim is within this brief's scope and as-of date."""
-        return claim_id in self._visible_claim_ids
-
-    @cached_property
-    def _visible_claim_ids(self) -> frozenset[str]:
-        return frozenset(self.claims["claim_id"].tolist())
+        return claim_id in self._visible_claim_positions
 
     @cached_property
     def _org_names(self) -> dict[str, str]:
-        return dict(
-            zip(
-                self.ds.organisations["org_id"].tolist(),
-                self.ds.organisations["name"].tolist(),
-                strict=True,
-            )
-        )
+        return _mapping(self.ds.organisations, "org_id", "name")
 
     @cached_property
     def _publishers(self) -> dict[str, str]:
-        return dict(
-            zip(
-                self.ds.sources["source_id"].tolist(),
-                self.ds.sources["publisher_org_id"].tolist(),
-                strict=True,
-            )
-        )
+        return _mapping(self.ds.sources, "source_id", "publisher_org_id")
 
     @cached_property
     def _ref_numbers(self) -> dict[str, int]:
         return {
-            str(k): int(v)
-            for k, v in zip(
-                self.sources["source_id"].tolist(), self.sources["ref_number"].tolist(), strict=True
-            )
+            str(k): int(v) for k, v in _mapping(self.sources, "source_id", "ref_number").items()
         }
 
     @cached_property
@@ -331,6 +318,9 @@ class Scope:
     def _claims_by_column(self) -> dict[str, dict[str, list[str]]]:
         return {}  # filled on demand by claims_by()
 
+    def publisher_name(self, source_id: str) -> str:
+        return self.org_name(self._publishers[source_id])
+
     def org_name(self, org_id: object) -> str:
         if org_id is None or pd.isna(org_id):
             return ""
@@ -339,7 +329,7 @@ class Scope:
     # ------------------------------------------------------------------ citations
     def cite(self, *claim_ids: str) -> Markup:
         """Linked reference numbers for claims, e.g. [2][5]; records the claims as cited."""
-        visible = [c for c in claim_ids if c in self._visible_claim_ids]
+        visible = [c for c in claim_ids if self.is_visible(c)]
         if not visible:
             return Markup("")
         self.cited_claims.update(visible)
@@ -357,7 +347,7 @@ class Scope:
     def attribution(self, claim_id: str) -> str:
         """Who said it and who relayed it: 'KazTag, as relayed by Orda.kz'."""
         c = self.claim(claim_id)
-        publisher = self.org_name(self._publishers[str(c["source_id"])])
+        publisher = self.publisher_name(str(c["source_id"]))
         speaker = ""
         if pd.notna(c["speaker_person_id"]):
             speaker = self.person_name(str(c["speaker_person_id"]))

@@ -44,14 +44,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
         src["source_id"].map(scope.claims["source_id"].value_counts()).fillna(0).astype(int)
     )
     groups = []
-    publishers = {
-        sid: scope.org_name(org)
-        for sid, org in zip(
-            scope.ds.sources["source_id"].tolist(),
-            scope.ds.sources["publisher_org_id"].tolist(),
-            strict=True,
-        )
-    }
     disc = scope.discrepancies
     n_groups = disc["discrepancy_id"].nunique()
     first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[: TABLE_ROWS_MAX * 2 // 3]
@@ -69,7 +61,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                     {
                         "version": v.version,
                         "claim_id": v.claim_id,
-                        "source": publishers[v.source_id],
+                        "source": scope.publisher_name(v.source_id),
                         "quote": None if pd.isna(v.quote) else v.quote,
                         "statement": v.statement,
                     }
