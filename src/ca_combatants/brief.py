@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -18,39 +19,33 @@ from .paths import TEMPLATES_DIR
 from .scope import Scope, format_date
 from .sections import SECTION_ORDER, SECTION_TITLES
 
-# Tables in reading order; a table is numbered only when its section has rows for it.
-TABLE_ORDER = (
-    "cases_by_country",
-    "death_counts",
-    "tactic_taxonomy",
-    "event_list",
-    "legal_provisions",
-    "prosecutions",
-    "sides_table",
-    "source_list",
-    "estimative_terms",
-    "credibility_scale",
-    "data_dictionary",
+
+def _always(_: dict[str, Any]) -> bool:
+    return True
+
+
+# Tables in reading order, each with its section and whether that section's analysis has rows
+# for it; a table is numbered only when present.
+TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "cases_by_country": ("scope_and_numbers", lambda a: a["n_total"] > 0),
+    "death_counts": ("scope_and_numbers", lambda a: not a["deaths"].empty),
+    "tactic_taxonomy": ("recruitment_tactics", _always),
+    "event_list": ("recruitment_tactics", lambda a: not a["events"].empty),
+    "legal_provisions": ("legal_exposure", lambda a: not a["provisions"].empty),
+    "prosecutions": (
+        "legal_exposure",
+        lambda a: not a["home_cases"].empty or not a["russian_convictions"].empty,
+    ),
+    "sides_table": ("two_sides", lambda a: sum(c["n"] for c in a["columns"]) > 0),
+    "source_list": ("sources_and_discrepancies", _always),
+    "estimative_terms": ("methodology", _always),
+    "credibility_scale": ("methodology", _always),
+    "data_dictionary": ("methodology", _always),
+}
+# numbers are given section by section, so a table may only follow the tables of earlier sections
+assert [SECTION_ORDER.index(section) for section, _ in TABLES.values()] == sorted(
+    SECTION_ORDER.index(section) for section, _ in TABLES.values()
 )
-
-
-def _present_tables(analyses: dict[str, dict[str, Any]]) -> list[str]:
-    a = analyses
-    present = {
-        "cases_by_country": a["scope_and_numbers"]["n_total"] > 0,
-        "death_counts": not a["scope_and_numbers"]["deaths"].empty,
-        "tactic_taxonomy": True,
-        "event_list": not a["recruitment_tactics"]["events"].empty,
-        "legal_provisions": not a["legal_exposure"]["provisions"].empty,
-        "prosecutions": not a["legal_exposure"]["home_cases"].empty
-        or not a["legal_exposure"]["russian_convictions"].empty,
-        "sides_table": sum(c["n"] for c in a["two_sides"]["columns"]) > 0,
-        "source_list": True,
-        "estimative_terms": True,
-        "credibility_scale": True,
-        "data_dictionary": True,
-    }
-    return [key for key in TABLE_ORDER if present[key]]
 
 
 def _number(value: Any) -> str:
@@ -82,16 +77,32 @@ class Brief:
         self.dataset = dataset if dataset is not None else dataset_module.load(params.data_path)
         self.scope = Scope(self.dataset, params)
         apply_theme()
-        self.analyses = {
-            name: importlib.import_module(f".sections.{name}", __package__).analyse(self.scope)
-            for name in SECTION_ORDER
-        }
+        self._analyses: dict[str, dict[str, Any]] = {}
         self.figure_numbers: dict[str, int] = {}
-        for name in SECTION_ORDER:
-            for chart in self.analyses[name]["charts"]:
+        self.table_numbers: dict[str, int] = {}
+
+    def analysis(self, name: str) -> dict[str, Any]:
+        """One section's analysis. Sections are analysed in reading order, when first needed, so
+        a notebook shows its first sections while later ones are still being worked out; figures
+        and tables are numbered as their sections are analysed."""
+        for section in SECTION_ORDER[: SECTION_ORDER.index(name) + 1]:
+            if section in self._analyses:
+                continue
+            module = importlib.import_module(f".sections.{section}", __package__)
+            result = self._analyses[section] = module.analyse(self.scope)
+            for chart in result["charts"]:
                 if chart.has_data:
                     self.figure_numbers[chart.key] = len(self.figure_numbers) + 1
-        self.table_numbers = {key: n for n, key in enumerate(_present_tables(self.analyses), 1)}
+            for key, (table_section, present) in TABLES.items():
+                if table_section == section and present(result):
+                    self.table_numbers[key] = len(self.table_numbers) + 1
+        return self._analyses[name]
+
+    @property
+    def analyses(self) -> dict[str, dict[str, Any]]:
+        """Every section's analysis."""
+        self.analysis(SECTION_ORDER[-1])
+        return self._analyses
 
     @classmethod
     def from_parameters(cls, **values: Any) -> Brief:
@@ -127,12 +138,12 @@ class Brief:
             return Markup(f"<!--figure:{key}-->") if key in self.figure_numbers else Markup("")
 
         return {
-            "a": self.analyses[name],
-            "all": self.analyses,
+            "a": self.analysis(name),
             "params": self.params,
             "scope": scope,
             "title": SECTION_TITLES[name],
             "section_number": SECTION_ORDER.index(name),
+            "section_of": {section: n for n, section in enumerate(SECTION_ORDER)},
             "cite": scope.cite,
             "cited_sources": lambda: {str(scope.claim(c)["source_id"]) for c in scope.cited_claims},
             "has": scope.is_visible,
@@ -150,7 +161,7 @@ class Brief:
             raise ValueError(f"unknown section {name!r}; sections: {', '.join(SECTION_ORDER)}")
         html = self._env.get_template(f"sections/{name}.html.j2").render(self._context(name))
         html = self.scope.redact(html)  # before charts go in: base64 must not be touched
-        for chart in self.analyses[name]["charts"]:
+        for chart in self.analysis(name)["charts"]:
             if chart.key in self.figure_numbers:
                 figure: Figure | None = chart.draw(
                     self.figure_numbers[chart.key], self.scope.redact

@@ -399,6 +399,8 @@ def read_table(
             *problems,
             Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
         ]
+    # one chunk per column: taking rows from a chunked column first concatenates all of it
+    arrow = arrow.combine_chunks()
     df = arrow.to_pandas(types_mapper={pyarrow.string(): pd.StringDtype("pyarrow")}.get)
     return df, problems
 

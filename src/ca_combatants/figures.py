@@ -7,6 +7,7 @@ import base64
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -74,10 +75,10 @@ def _to_svg(fig: plt.Figure) -> str:
 ALT_ITEMS_MAX = 25  # alt text lists at most this many values; a screen reader user gets the count
 
 
-def _listed(items: list[str], where: str) -> str:
-    """Items joined for alt text, capped, naming where the rest are."""
-    shown = "; ".join(items[:ALT_ITEMS_MAX])
-    rest = len(items) - ALT_ITEMS_MAX
+def _listed(rows: pd.DataFrame, describe: Callable[[Any], str], where: str) -> str:
+    """Rows described for alt text, capped, naming where the rest are (only shown rows are described)."""
+    shown = "; ".join(describe(r) for r in rows.head(ALT_ITEMS_MAX).itertuples())
+    rest = len(rows) - ALT_ITEMS_MAX
     return f"{shown}; and {rest:,} more, listed in {where}" if rest > 0 else shown
 
 
@@ -164,6 +165,8 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     data["y"] = data["lane"].map(
         lanes.index
     )  # explicit positions: lane labels must match their points
+    # identical marks drawn once: the picture is the same, and drawing stays fast at any size
+    marks = data.drop_duplicates(["event_date_start", "lane", "basis"])
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.5 * len(lanes) + 2.6))
     basis_markers = {
         "date stated": "o",
@@ -172,7 +175,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     }
     for lane_index, lane in enumerate(lanes):
         for basis, marker in basis_markers.items():
-            points = data[(data["lane"] == lane) & (data["basis"] == basis)]
+            points = marks[(marks["lane"] == lane) & (marks["basis"] == basis)]
             if not points.empty:
                 ax.scatter(
                     points["event_date_start"],
@@ -183,7 +186,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
                     edgecolors="white",
                     linewidths=0.6,
                     zorder=3,
-                    rasterized=len(data) > DENSE,
+                    rasterized=len(marks) > DENSE,
                 )
     ax.set_yticks(range(len(lanes)), lanes)
     measures = (
@@ -370,8 +373,10 @@ def deaths_over_time(
     populations = sorted(deaths["population"].unique())
     counters = sorted(deaths["counter"].unique())
     marker_cycle = ["o", "s", "^", "D", "v", "P"]
+    # identical marks drawn once: the picture is the same, and drawing stays fast at any size
+    marks = deaths.drop_duplicates(["as_of_date_start", "value", "population", "counter"])
     sns.scatterplot(
-        data=deaths,
+        data=marks,
         x="as_of_date_start",
         y="value",
         hue="population",
@@ -383,7 +388,7 @@ def deaths_over_time(
         ax=ax,
         palette=OKABE_ITO[: len(populations)],
         zorder=3,
-        rasterized=len(deaths) > DENSE,
+        rasterized=len(marks) > DENSE,
     )
     placed: list[tuple[float, float]] = []
     labels = deaths.drop_duplicates(
@@ -419,10 +424,10 @@ def deaths_over_time(
     )
     sns.despine(ax=ax)
     parts = _listed(
-        [
+        deaths,
+        lambda r: (
             f"{r.counter}, {r.as_of_date_start:%B %Y}, {r.population}: {r.qualifier_label} {r.value:g}"
-            for r in deaths.itertuples()
-        ],
+        ),
         "data/figures.csv",
     )
     return _finish(

@@ -289,18 +289,21 @@ class Scope:
             for values in zip(*columns.values(), strict=True)
         }
 
-    def claims_by(self, column: str) -> dict[str, list[str]]:
-        """Visible claim ids per value of a claim column (person_id, event_id, …), built once."""
-        if column not in self._claims_by_column:
-            grouped: dict[str, list[str]] = {}
-            # a plain loop: pandas' groupby(...).agg(list) takes its slow path on Arrow strings
-            for key, claim_id in zip(
-                self.claims[column].tolist(), self.claims["claim_id"].tolist(), strict=True
-            ):
-                if key is not None and key is not pd.NA:
-                    grouped.setdefault(key, []).append(claim_id)
-            self._claims_by_column[column] = grouped
-        return self._claims_by_column[column]
+    def claim_ids_for(self, column: str, keys: pd.Series | list[str]) -> list[list[str]]:
+        """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order.
+
+        Only the claims about these keys are grouped: a full index of every column would cost
+        seconds on a large dataset, and briefs show a capped number of rows."""
+        keys = keys.tolist() if isinstance(keys, pd.Series) else list(keys)
+        hits = self.claims[isin(self.claims[column], keys)]
+        grouped: dict[str, list[str]] = {}
+        for key, claim_id in zip(hits[column].tolist(), hits["claim_id"].tolist(), strict=True):
+            grouped.setdefault(key, []).append(claim_id)
+        return [grouped.get(key, []) for key in keys]
+
+    def claims_about(self, column: str, key: str) -> list[str]:
+        """Visible claim ids whose `column` is `key`."""
+        return self.claim_ids_for(column, [key])[0]
 
     def claim(self, claim_id: str) -> dict[str, object]:
         cached = self._claim_rows.get(claim_id)
@@ -313,10 +316,6 @@ class Scope:
     @cached_property
     def _claim_rows(self) -> dict[str, dict[str, object]]:
         return {}  # filled on demand by claim()
-
-    @cached_property
-    def _claims_by_column(self) -> dict[str, dict[str, list[str]]]:
-        return {}  # filled on demand by claims_by()
 
     def publisher_name(self, source_id: str) -> str:
         return self.org_name(self._publishers[source_id])

@@ -12,9 +12,16 @@ from ..figures import Figure
 from ..params import COUNTRY_NAMES
 from ..scope import SIDE_NAMES, Scope
 
-# Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed to.
+# Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed
+# to. Each cap keeps a list to about a page, and is above what the source articles hold today.
 CASE_FILES_MAX = 20
-TABLE_ROWS_MAX = 40
+TACTICS_MAX = 16
+EVENTS_MAX = 40
+DEATH_COUNTS_MAX = 20
+PROVISIONS_MAX = 12
+CASES_MAX = 10  # per table: home prosecutions, Russian convictions
+SOURCES_MAX = 20
+DISCREPANCIES_MAX = 26
 NAMES_MAX = 25
 CLAIMS_PER_ITEM_MAX = 8
 JUDGMENTS_MAX = 12
@@ -23,6 +30,11 @@ JUDGMENTS_MAX = 12
 def capped(rows: Any, limit: int) -> tuple[Any, int]:
     """The first `limit` rows (DataFrame or list) and how many were left out."""
     return rows[:limit], max(0, len(rows) - limit)
+
+
+def with_claims(scope: Scope, rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows with the ids of the visible claims about each (`claim_ids`); for rows that are shown."""
+    return rows.assign(claim_ids=scope.claim_ids_for(key, rows[key]))
 
 
 STATUS_LABELS = {

@@ -15,11 +15,20 @@ def analyse(scope: Scope) -> dict[str, Any]:
     disc = scope.discrepancies
     files = []
     shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
-    by_person, by_speaker = scope.claims_by("person_id"), scope.claims_by("speaker_person_id")
-    for n, p in enumerate(shown.itertuples(), 1):
-        ids = list(dict.fromkeys(by_person.get(p.person_id, []) + by_speaker.get(p.person_id, [])))
-        claims = scope.claims_frame(ids)
-        disputed = disc[disc["claim_id"].isin(claims["claim_id"])]["subject"].unique().tolist()
+    shown_ids = shown["person_id"]
+    about = scope.claim_ids_for("person_id", shown_ids)
+    said = scope.claim_ids_for("speaker_person_id", shown_ids)
+    subjects: dict[str, list[str]] = {}
+    for claim_id, subject in zip(disc["claim_id"].tolist(), disc["subject"].tolist(), strict=True):
+        subjects.setdefault(claim_id, []).append(subject)
+    claim_ids = [list(dict.fromkeys(a + s)) for a, s in zip(about, said, strict=True)]
+    # one lookup for every claim shown: each lookup copies a slice of the whole claims table
+    all_claims = scope.claims_frame([c for ids in claim_ids for c in ids])
+    start = 0
+    for n, (p, ids) in enumerate(zip(shown.itertuples(), claim_ids, strict=True), 1):
+        claims = all_claims.iloc[start : start + len(ids)]
+        start += len(ids)
+        disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]
             if pd.notna(p.citizenships)

@@ -31,7 +31,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     )
     for j in shown.head(JUDGMENTS_MAX).itertuples():
         claim_ids = claims_of.get(j.judgment_id, [])
-        sources = scope.claims[scope.claims["claim_id"].isin(claim_ids)]["source_id"].nunique()
+        sources = scope.claims_frame(claim_ids)["source_id"].nunique()  # shown: all visible
         items.append(
             {
                 "term": TERMS[j.estimative_term],

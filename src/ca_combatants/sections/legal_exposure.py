@@ -8,7 +8,15 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import TABLE_ROWS_MAX, Chart, claim_rows, country_name
+from ._common import (
+    CASES_MAX,
+    CLAIMS_PER_ITEM_MAX,
+    PROVISIONS_MAX,
+    Chart,
+    claim_rows,
+    country_name,
+    with_claims,
+)
 
 
 def _penalty_text(row: Any) -> str:
@@ -46,9 +54,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
         )
     ]
     prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
-    prov["claim_ids"] = [
-        scope.claims_by("provision_id").get(pid, []) for pid in prov["provision_id"].tolist()
-    ]
     prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
     missing = [c for c in scope.params.countries if c not in set(prov["country"])]
     cases = scope.cases.copy()
@@ -59,17 +64,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
             cases["opened_date"].tolist(), cases["opened_precision"].tolist(), strict=True
         )
     ]
-    cases["claim_ids"] = [
-        scope.claims_by("case_id").get(cid, []) for cid in cases["case_id"].tolist()
-    ]
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
     incentives = scope.figures[
         scope.figures["figure_category"].isin(["service_term", "pay"])
     ].copy()
-    incentives["claim_ids"] = [
-        scope.claims_by("figure_id").get(fid, []) for fid in incentives["figure_id"].tolist()
-    ]
     general_ids = [
         "cl_gv_mass_unlikely",
         "cl_or_similar_liability",
@@ -78,25 +77,27 @@ def analyse(scope: Scope) -> dict[str, Any]:
     ]
     general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(general_ids)])
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
-    # one bar per distinct provision version, at most TABLE_ROWS_MAX / 2 of them
+    # one bar per distinct provision version, as many as the table lists
     chart_rows = (
         prov[["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]]
         .drop_duplicates()
-        .head(TABLE_ROWS_MAX // 2)
+        .head(PROVISIONS_MAX)
     )
     return {
-        "provisions": prov.head(TABLE_ROWS_MAX),
-        "provisions_omitted": max(0, len(prov) - TABLE_ROWS_MAX),
+        "provisions": with_claims(scope, prov.head(PROVISIONS_MAX), "provision_id"),
+        "provisions_omitted": max(0, len(prov) - PROVISIONS_MAX),
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
-        "home_cases": home_cases.head(TABLE_ROWS_MAX),
+        "home_cases": with_claims(scope, home_cases.head(CASES_MAX), "case_id"),
         "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
-        "russian_convictions": russian_convictions.head(TABLE_ROWS_MAX),
-        "cases_omitted": max(0, len(home_cases) - TABLE_ROWS_MAX)
-        + max(0, len(russian_convictions) - TABLE_ROWS_MAX),
-        "incentives": incentives.head(TABLE_ROWS_MAX // 4),
+        "russian_convictions": with_claims(scope, russian_convictions.head(CASES_MAX), "case_id"),
+        "cases_omitted": max(0, len(home_cases) - CASES_MAX)
+        + max(0, len(russian_convictions) - CASES_MAX),
+        "incentives": with_claims(scope, incentives.head(CLAIMS_PER_ITEM_MAX), "figure_id"),
         "general": general,
-        "measures": measures.head(TABLE_ROWS_MAX // 4),
+        "measures": measures.head(CLAIMS_PER_ITEM_MAX),
+        "incentives_omitted": max(0, len(incentives) - CLAIMS_PER_ITEM_MAX),
+        "measures_omitted": max(0, len(measures) - CLAIMS_PER_ITEM_MAX),
         "charts": [
             Chart(
                 "penalty_ranges",

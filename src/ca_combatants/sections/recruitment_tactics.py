@@ -8,7 +8,16 @@ import pandas as pd
 
 from .. import figures
 from ..scope import Scope, format_date
-from ._common import CLAIMS_PER_ITEM_MAX, TABLE_ROWS_MAX, Chart, capped, claim_rows, side_name
+from ._common import (
+    CLAIMS_PER_ITEM_MAX,
+    EVENTS_MAX,
+    TACTICS_MAX,
+    Chart,
+    capped,
+    claim_rows,
+    side_name,
+    with_claims,
+)
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -49,7 +58,7 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
 
 def analyse(scope: Scope) -> dict[str, Any]:
     te = scope.tactic_evidence  # only evidence whose claim is visible
-    tactics, tactics_omitted = capped(scope.ds.tactics, TABLE_ROWS_MAX)
+    tactics, tactics_omitted = capped(scope.ds.tactics, TACTICS_MAX)
     in_scope = set(scope.combatants["person_id"].tolist())
     shown_evidence = te[te["tactic_id"].isin(list(tactics["tactic_id"]))]
     evidence = dict(tuple(shown_evidence.groupby("tactic_id", sort=False)))
@@ -92,12 +101,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
             events["event_date"].tolist(), events["date_precision"].tolist(), strict=True
         )
     ]
-    events["claim_ids"] = [
-        scope.claims_by("event_id").get(eid, []) for eid in events["event_id"].tolist()
-    ]
     counts = channel_counts(scope)
-    events_shown, events_omitted = capped(events, TABLE_ROWS_MAX)
+    events_shown, events_omitted = capped(events, EVENTS_MAX)
+    events_shown = with_claims(scope, events_shown, "event_id")
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
+    contested_ids = list(dict.fromkeys(contested["discrepancy_id"].tolist()))
     return {
         "taxonomy": rows,
         "tactics_omitted": tactics_omitted,
@@ -109,10 +117,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "events_omitted": events_omitted,
         "channel_counts": counts,
         "contested": contested[
-            contested["discrepancy_id"].isin(
-                list(dict.fromkeys(contested["discrepancy_id"]))[:CLAIMS_PER_ITEM_MAX]
-            )
+            contested["discrepancy_id"].isin(contested_ids[:CLAIMS_PER_ITEM_MAX])
         ],
+        "contested_omitted": max(0, len(contested_ids) - CLAIMS_PER_ITEM_MAX),
         "charts": [  # in the order the template shows them
             Chart(
                 "channels_by_case",

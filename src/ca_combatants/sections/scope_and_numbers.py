@@ -10,12 +10,13 @@ from .. import figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
+    DEATH_COUNTS_MAX,
     NAMES_MAX,
     STATUS_LABELS,
-    TABLE_ROWS_MAX,
     Chart,
     country_name,
     side_name,
+    with_claims,
 )
 
 QUALIFIER_LABELS = {
@@ -67,14 +68,19 @@ def death_counts(scope: Scope) -> pd.DataFrame:
         .map(first_claim["source_id"])
         .map(scope.ds.sources.set_index("source_id")["publisher_org_id"])
     )
-    f["counter"] = [
-        scope.org_name(org)
-        if pd.notna(org)
-        else f"{scope.person_name(who)} (an assertion, not a count)"
-        if pd.notna(who)
-        else f"{scope.org_name(pub)} (no counter named)"
-        for org, who, pub in zip(f["counted_by_org_id"].tolist(), speaker, publisher, strict=True)
-    ]
+
+    def counter(org: Any, who: Any, pub: Any) -> str:
+        if pd.notna(org):
+            return scope.org_name(org)
+        if pd.notna(who):
+            return f"{scope.person_name(who)} (an assertion, not a count)"
+        return f"{scope.org_name(pub)} (no counter named)"
+
+    who_counted = list(
+        zip(f["counted_by_org_id"].tolist(), speaker.tolist(), publisher.tolist(), strict=True)
+    )
+    names = {key: counter(*key) for key in set(who_counted)}  # few distinct, many rows
+    f["counter"] = [names[key] for key in who_counted]
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
     f["scope"] = f["country_scope"].fillna("").map(lambda v: "+".join(v.split(";")) if v else "all")
@@ -87,7 +93,6 @@ def death_counts(scope: Scope) -> pd.DataFrame:
         format_date(d, p)
         for d, p in zip(f["as_of_date"].tolist(), f["as_of_precision"].tolist(), strict=True)
     ]
-    f["claim_ids"] = [scope.claims_by("figure_id").get(fid, []) for fid in f["figure_id"].tolist()]
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 
@@ -113,13 +118,17 @@ def analyse(scope: Scope) -> dict[str, Any]:
             {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
         ],
         "deaths": deaths,
-        "deaths_shown": deaths.head(TABLE_ROWS_MAX),
-        "deaths_omitted": max(0, len(deaths) - TABLE_ROWS_MAX),
+        "deaths_shown": with_claims(scope, deaths.head(DEATH_COUNTS_MAX), "figure_id"),
+        "deaths_omitted": max(0, len(deaths) - DEATH_COUNTS_MAX),
         "migrants": migrants.head(CLAIMS_PER_ITEM_MAX),
-        "person_claims": {
-            pid: scope.claims_by("person_id").get(pid, [])
-            for pid in people["person_id"][:NAMES_MAX]
-        },
+        "migrants_omitted": max(0, len(migrants) - CLAIMS_PER_ITEM_MAX),
+        "person_claims": dict(
+            zip(
+                people["person_id"][:NAMES_MAX],
+                scope.claim_ids_for("person_id", people["person_id"][:NAMES_MAX]),
+                strict=True,
+            )
+        ),
         "charts": [
             Chart(
                 "cases_by_country_side",

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope, format_date
-from ._common import TABLE_ROWS_MAX
+from ._common import DISCREPANCIES_MAX, SOURCES_MAX
 
 GRADES = {
     "A": "completely reliable",
@@ -46,7 +46,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     groups = []
     disc = scope.discrepancies
     n_groups = disc["discrepancy_id"].nunique()
-    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[: TABLE_ROWS_MAX * 2 // 3]
+    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[:DISCREPANCIES_MAX]
     for _did, g in disc[disc["discrepancy_id"].isin(first_ids)].groupby(
         "discrepancy_id", sort=False
     ):
@@ -70,8 +70,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
             }
         )
     return {
-        "sources": src.head(TABLE_ROWS_MAX),
-        "sources_omitted": max(0, len(src) - TABLE_ROWS_MAX),
+        "sources": src.head(SOURCES_MAX),
+        "sources_omitted": max(0, len(src) - SOURCES_MAX),
         "groups": groups,
         "groups_total": n_groups,
         "groups_omitted": n_groups - len(groups),

@@ -56,7 +56,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
                     for p in group["person_id"][:NAMES_MAX]
                 ],
                 "people_omitted": max(0, len(group) - NAMES_MAX),
-                "motives": claim_rows(scope, motive_claims.head(CLAIMS_PER_ITEM_MAX * 2)),
+                "motives": claim_rows(scope, motive_claims.head(CLAIMS_PER_ITEM_MAX)),
+                "motives_omitted": max(0, len(motive_claims) - CLAIMS_PER_ITEM_MAX),
             }
         )
     status = people.assign(
