@@ -8,9 +8,12 @@ their archived source, dates agree with their precision, every record traces to 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import ctypes
 import hashlib
 import io
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -97,14 +100,22 @@ def _err(message: str, expected: str) -> str:
 _ARROW_STRING = pd.StringDtype("pyarrow")
 
 
+def _arrow(series: pd.Series) -> pyarrow.Array:
+    return pyarrow.array(
+        (series if series.dtype == _ARROW_STRING else series.astype(_ARROW_STRING)).array
+    )
+
+
+def lookup(keys: pd.Series, table_keys: pd.Series, values: pd.Series) -> pd.Series:
+    """keys.map(values indexed by table_keys), for string columns, in Arrow: pandas' map turns
+    every key into a Python object. The first row of a repeated key wins; no match is missing."""
+    positions = pc.index_in(_arrow(keys), value_set=_arrow(table_keys))
+    return pd.Series(pc.take(_arrow(values), positions), index=keys.index, dtype=_ARROW_STRING)
+
+
 def isin(values: pd.Series, allowed: Iterable[object]) -> pd.Series:
     """values.isin(allowed) in Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
-
-    def arrow(series: pd.Series) -> pyarrow.Array:
-        return pyarrow.array(
-            (series if series.dtype == _ARROW_STRING else series.astype(_ARROW_STRING)).array
-        )
-
+    arrow = _arrow
     if isinstance(allowed, pd.Series):
         value_set = arrow(allowed.dropna())
     else:
@@ -358,10 +369,13 @@ def read_table(
         ragged.append(0)  # Arrow gives no line number when values may hold newlines; found below
         return "skip"
 
-    def parse(newlines_in_values: bool) -> pyarrow.Table:
+    def parse(data: bytes, newlines_in_values: bool) -> pyarrow.Table:
         ragged.clear()
         return pacsv.read_csv(
-            io.BytesIO(body),
+            pyarrow.BufferReader(data),
+            # one block, so one chunk per column: taking rows from a chunked column first
+            # concatenates all of it, and concatenating here would hold the table twice
+            read_options=pacsv.ReadOptions(block_size=len(data) + 1),
             parse_options=pacsv.ParseOptions(
                 invalid_row_handler=skip_ragged, newlines_in_values=newlines_in_values
             ),
@@ -375,10 +389,10 @@ def read_table(
 
     try:
         arrow = parse(
-            newlines_in_values=False
-        )  # parallel; exact unless a quoted value holds a newline
+            body, newlines_in_values=False
+        )  # fast; exact unless a quoted value holds a newline
         if ragged:
-            arrow = parse(newlines_in_values=True)
+            arrow = parse(body, newlines_in_values=True)
     except pyarrow.ArrowInvalid as exc:
         return None, [
             *problems,
@@ -399,8 +413,7 @@ def read_table(
             *problems,
             Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
         ]
-    # one chunk per column: taking rows from a chunked column first concatenates all of it
-    arrow = arrow.combine_chunks()
+    del raw, body  # the file's bytes, before the frame is made: a large table is held once
     df = arrow.to_pandas(types_mapper={pyarrow.string(): pd.StringDtype("pyarrow")}.get)
     return df, problems
 
@@ -624,13 +637,20 @@ def _source_problems(
     return problems
 
 
+_QUOTES_PER_PIECE = 16_384
+
+
 def _claim_problems(
     claims: pd.DataFrame, sources: pd.DataFrame, texts: dict[str, str]
 ) -> list[Problem]:
     problems = []
     src = sources.set_index("source_id")
-    kind = claims["source_id"].map(src["source_kind"])
-    path = claims["source_id"].map(src["archived_path"])
+
+    def of_source(column: str) -> pd.Series:
+        return lookup(claims["source_id"], sources["source_id"], sources[column])
+
+    kind = of_source("source_kind")
+    path = of_source("archived_path")
     for row, rec in _rows(claims, (kind == "archived_article") & claims["quote"].isna()):
         problems.append(
             Problem(
@@ -652,34 +672,29 @@ def _claim_problems(
             )
         )
     quoted = (kind == "archived_article") & claims["quote"].notna() & path.notna()
-    normalised = normalise_whitespace_array(pyarrow.array(claims["quote"][quoted].array))
-    pairs = pd.DataFrame(
-        {"rel": path[quoted].astype(str), "quote": normalised.to_pandas().to_numpy()},
-        index=claims.index[quoted],
-    )
-    unique = pairs.drop_duplicates()
-    found = {
-        (rel, quote): rel in texts and quote in texts[rel]
-        for rel, quote in zip(unique["rel"], unique["quote"], strict=True)
-    }
-    # a quote whose file is missing is not reported here: the file is reported once, on sources.csv
-    missing = {key for key, ok in found.items() if not ok and key[0] in texts}
-    for idx, rel, quote in (
-        zip(pairs.index, pairs["rel"], pairs["quote"], strict=True) if missing else ()
-    ):
-        if (rel, quote) in missing:
-            problems.append(
-                Problem(
-                    "claims.csv",
-                    int(idx) + 2,
-                    "quote",
-                    f"does not occur in {rel!s}: {str(quote)[:60]!r}",
-                    "a verbatim passage of the archived text (whitespace-normalised)",
+    rows = claims.index[quoted].tolist()
+    rels = path[quoted].astype(str).tolist()
+    quotes = pyarrow.array(claims["quote"][quoted].array)
+    # piece by piece: the quotes as Python strings all at once would hold the column again
+    for start in range(0, len(rows), _QUOTES_PER_PIECE):
+        piece = normalise_whitespace_array(quotes[start : start + _QUOTES_PER_PIECE]).tolist()
+        found: dict[tuple[str, str], bool] = {}  # a quote often recurs: searched once a piece
+        for row, rel, quote in zip(rows[start:], rels[start:], piece, strict=False):
+            ok = found.get((rel, quote))
+            if ok is None:
+                ok = found[(rel, quote)] = rel in texts and quote in texts[rel]
+            # a quote whose file is missing is not reported here: the file is reported once, on sources.csv
+            if not ok and rel in texts:
+                problems.append(
+                    Problem(
+                        "claims.csv",
+                        int(row) + 2,
+                        "quote",
+                        f"does not occur in {rel}: {quote[:60]!r}",
+                        "a verbatim passage of the archived text (whitespace-normalised)",
+                    )
                 )
-            )
-    published = pd.to_datetime(
-        claims["source_id"].map(src["published_latest"]), format="%Y-%m-%d", errors="coerce"
-    )
+    published = pd.to_datetime(of_source("published_latest"), format="%Y-%m-%d", errors="coerce")
     said = partial_date_start(claims["statement_date"])
     for row, rec in _rows(claims, said.notna() & published.notna() & (said > published)):
         problems.append(
@@ -699,7 +714,7 @@ def _event_date_problems(
 ) -> list[Problem]:
     """An event cannot start after the newest source that reports it was published."""
     published = pd.to_datetime(
-        claims["source_id"].map(sources.set_index("source_id")["published_latest"]),
+        lookup(claims["source_id"], sources["source_id"], sources["published_latest"]),
         format="%Y-%m-%d",
         errors="coerce",
     )
@@ -826,7 +841,7 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     )
     if judgments is not None and jc is not None and sources is not None:
         n_sources = (
-            jc.assign(source_id=jc["claim_id"].map(claims.set_index("claim_id")["source_id"]))
+            jc.assign(source_id=lookup(jc["claim_id"], claims["claim_id"], claims["source_id"]))
             .groupby("judgment_id")["source_id"]
             .nunique()
         )
@@ -882,14 +897,28 @@ def check(data_dir: Path | str) -> CheckResult:
             found += _schema_problems(res["path"], df, build_schema(res))
         return df, found
 
-    # Arrow's CSV reader and compute kernels release the GIL, so two tables go at once.
+    # Arrow's CSV reader and compute kernels release the GIL, so two tables go at once; the
+    # largest files first, while little else is held, to keep the peak of memory low
+    def file_size(name: str) -> int:
+        path = data_dir / resources[name]["path"]
+        return path.stat().st_size if path.is_file() else 0
+
+    largest_first = sorted(resources, key=file_size, reverse=True)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for name, (df, found) in zip(
-            resources, pool.map(read_and_check, resources.values()), strict=True
-        ):
-            problems += found
-            if df is not None:
-                tables[name] = df
+        read = dict(
+            zip(
+                largest_first,
+                pool.map(read_and_check, (resources[n] for n in largest_first)),
+                strict=True,
+            )
+        )
+    for name in resources:
+        df, found = read[name]
+        problems += found
+        if df is not None:
+            tables[name] = df
+    del read
+    _release_free_memory()  # what parsing freed, before the cross-table rules allocate more
     problems += _foreign_key_problems(tables, resources)
     problems += _date_precision_problems(tables, resources)
     texts: dict[str, str] = {}
@@ -915,12 +944,27 @@ def check(data_dir: Path | str) -> CheckResult:
     )
 
 
+def _use_system_allocator() -> None:
+    """Arrow's default allocator (mimalloc) keeps the pages it frees for reuse; the system
+    allocator hands them back, so validating a large package leaves far less memory held."""
+    if pyarrow.default_memory_pool().backend_name != "system":
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
+
+def _release_free_memory() -> None:
+    """Return the heap pages validation freed to the system (glibc only; elsewhere a no-op)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def load(data_dir: Path | str) -> Dataset:
     """The validated, typed dataset, or DataError listing every problem."""
+    _use_system_allocator()
     result = check(data_dir)
     if not result.ok:
         raise DataError(result.problems)
-    data_dir = result.data_dir
+    data_dir, version = result.data_dir, result.version
     typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
     texts = {
         sid: result.source_texts[rel]
@@ -929,7 +973,9 @@ def load(data_dir: Path | str) -> Dataset:
         )
         if pd.notna(rel)
     }
-    return Dataset(data_dir, result.version, typed, texts)
+    del result  # the untyped tables
+    _release_free_memory()
+    return Dataset(data_dir, version, typed, texts)
 
 
 def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:

@@ -149,7 +149,7 @@ LANE_OF = {
 
 
 def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) -> Figure | None:
-    """events: event_date_start, event_type, title, date_basis, short_label."""
+    """events: event_id, event_date_start, event_type, date_basis, short_label."""
     if events.empty:
         return None
     data = events.assign(lane=events["event_type"].map(LANE_OF).fillna("Reported case"))

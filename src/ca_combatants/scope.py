@@ -74,6 +74,11 @@ def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
     return dict(zip(frame[key].tolist(), frame[value].tolist(), strict=True))
 
 
+def _rows_where(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """frame[mask], without a copy of a large table when every row is kept."""
+    return frame if bool(mask.all()) else frame[mask]
+
+
 class Scope:
     """Filtered, read-only views of a Dataset for one parameter set."""
 
@@ -104,7 +109,9 @@ class Scope:
 
     @cached_property
     def claims(self) -> pd.DataFrame:
-        return self.ds.claims[isin(self.ds.claims["source_id"], self.sources["source_id"])]
+        return _rows_where(
+            self.ds.claims, isin(self.ds.claims["source_id"], self.sources["source_id"])
+        )
 
     def _supported(self, column: str, ids: pd.Series) -> pd.Series:
         return isin(ids, self.claims[column])
@@ -205,7 +212,7 @@ class Scope:
     def discrepancies(self) -> pd.DataFrame:
         """Disagreements whose versions are visible and concern the scope; only visible versions."""
         links = self.ds.discrepancy_claims.merge(
-            self.claims[["claim_id", "source_id", "person_id", "quote", "statement"]], on="claim_id"
+            self.claims[["claim_id", "source_id", "person_id"]], on="claim_id"
         )
         disc = self.ds.discrepancies.merge(links, on="discrepancy_id")
         # about people: kept when one of them is in scope (officials and relatives always are);
@@ -281,9 +288,13 @@ class Scope:
 
     @cached_property
     def _persons_by_id(self) -> dict[str, dict[str, object]]:
-        # column lists zipped into rows: DataFrame.to_dict("records") is slow on Arrow columns
+        # column lists zipped into rows: DataFrame.to_dict("records") is slow on Arrow columns;
+        # only the columns names and redaction need, which keeps this small for many persons
         persons = self.ds.persons
-        columns = {c: persons[c].tolist() for c in persons.columns}
+        columns = {
+            c: persons[c].tolist()
+            for c in ("person_id", "name", "label", "name_variants", "is_public_figure")
+        }
         return {
             str(values[0]): dict(zip(columns, values, strict=True))
             for values in zip(*columns.values(), strict=True)

@@ -42,8 +42,10 @@ SHORT_LABELS = {
 def channel_counts(scope: Scope) -> pd.DataFrame:
     """Distinct individuals in scope whose case shows each tactic, by side."""
     te = scope.tactic_evidence.dropna(subset=["person_id"])
-    merged = te.merge(scope.combatants[["person_id", "side"]], on="person_id").merge(
-        scope.ds.tactics, on="tactic_id"
+    merged = (
+        te[["person_id", "tactic_id"]]
+        .merge(scope.combatants[["person_id", "side"]], on="person_id")
+        .merge(scope.ds.tactics[["tactic_id", "name", "tactic_category"]], on="tactic_id")
     )
     counts = (
         merged.groupby(["name", "tactic_category", "side"])["person_id"]
@@ -93,17 +95,22 @@ def analyse(scope: Scope) -> dict[str, Any]:
     for row in rows:
         if row["n_reports"]:
             by_category.setdefault(row["category"], []).append(row)
-    events = scope.events.copy()
-    events["short_label"] = events["event_id"].map(SHORT_LABELS).fillna(events["title"])
-    events["when"] = [
-        format_date(d, p)
-        for d, p in zip(
-            events["event_date"].tolist(), events["date_precision"].tolist(), strict=True
-        )
-    ]
+    events = scope.events
+    # the chart needs only these columns: a copy of every column would be large on a large dataset
+    charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
+        short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
+    )
     counts = channel_counts(scope)
     events_shown, events_omitted = capped(events, EVENTS_MAX)
     events_shown = with_claims(scope, events_shown, "event_id")
+    events_shown["when"] = [
+        format_date(d, p)
+        for d, p in zip(
+            events_shown["event_date"].tolist(),
+            events_shown["date_precision"].tolist(),
+            strict=True,
+        )
+    ]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     contested_ids = list(dict.fromkeys(contested["discrepancy_id"].tolist()))
     return {
@@ -126,6 +133,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 bool((counts["cases"] > 0).any()) if not counts.empty else False,
                 lambda n, r: figures.channels_by_case(counts, n, r),
             ),
-            Chart("timeline", not events.empty, lambda n, r: figures.timeline(events, n, r)),
+            Chart("timeline", not events.empty, lambda n, r: figures.timeline(charted, n, r)),
         ],
     }

@@ -58,7 +58,8 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     """Counts of Central Asian dead: one row per count, never combined."""
     f = scope.figures[(scope.figures["figure_category"] == "deaths")].copy()
     first_claim = (
-        scope.claims.dropna(subset=["figure_id"])
+        scope.claims[["figure_id", "speaker_person_id", "source_id"]]
+        .dropna(subset=["figure_id"])
         .drop_duplicates("figure_id")
         .set_index("figure_id")
     )

@@ -62,8 +62,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
                         "version": v.version,
                         "claim_id": v.claim_id,
                         "source": scope.publisher_name(v.source_id),
-                        "quote": None if pd.isna(v.quote) else v.quote,
-                        "statement": v.statement,
+                        "quote": None
+                        if pd.isna(quote := scope.claim(v.claim_id)["quote"])
+                        else quote,
+                        "statement": scope.claim(v.claim_id)["statement"],
                     }
                     for v in g.itertuples()
                 ],
