@@ -330,3 +330,130 @@ def test_data_dir_default_does_not_depend_on_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert BriefParams().data_path == DEFAULT_DATA_DIR
+
+
+# ----------------------------------------------------------------------------- scale
+
+COPIES = 20
+
+
+@pytest.fixture(scope="module")
+def synthetic_brief(tmp_path_factory: pytest.TempPathFactory) -> Brief:
+    """The default brief on the real data repeated COPIES times (every key suffixed per copy)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "synthetic", DEFAULT_DATA_DIR.parent / "bench" / "synthetic.py"
+    )
+    assert spec and spec.loader
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    data = synthetic.build(DEFAULT_DATA_DIR, tmp_path_factory.mktemp("big") / "data", COPIES)
+    brief = Brief(parse_params({"data_dir": str(data)}))
+    brief.sections()
+    return brief
+
+
+@pytest.mark.parametrize(
+    ("section", "shown", "full", "omitted", "cap", "where"),
+    [
+        (
+            "scope_and_numbers",
+            "deaths_shown",
+            "deaths",
+            "deaths_omitted",
+            "DEATH_COUNTS_MAX",
+            "figures.csv",
+        ),
+        ("recruitment_tactics", "taxonomy", None, "tactics_omitted", "TACTICS_MAX", "tactics.csv"),
+        (
+            "recruitment_tactics",
+            "events_shown",
+            "events",
+            "events_omitted",
+            "EVENTS_MAX",
+            "events.csv",
+        ),
+        (
+            "legal_exposure",
+            "provisions",
+            None,
+            "provisions_omitted",
+            "PROVISIONS_MAX",
+            "legal_provisions.csv",
+        ),
+        (
+            "legal_exposure",
+            "measures",
+            None,
+            "measures_omitted",
+            "CLAIMS_PER_ITEM_MAX",
+            "events.csv",
+        ),
+        (
+            "legal_exposure",
+            "incentives",
+            None,
+            "incentives_omitted",
+            "CLAIMS_PER_ITEM_MAX",
+            "figures.csv",
+        ),
+        ("case_files", "files", None, "omitted", "CASE_FILES_MAX", "persons.csv"),
+        (
+            "sources_and_discrepancies",
+            "sources",
+            None,
+            "sources_omitted",
+            "SOURCES_MAX",
+            "sources.csv",
+        ),
+        (
+            "sources_and_discrepancies",
+            "groups",
+            None,
+            "groups_omitted",
+            "DISCREPANCIES_MAX",
+            "discrepancies.csv",
+        ),
+    ],
+)
+def test_long_lists_are_capped_with_a_count_and_a_pointer_to_the_data(
+    synthetic_brief: Brief,
+    section: str,
+    shown: str,
+    full: str | None,
+    omitted: str,
+    cap: str,
+    where: str,
+) -> None:
+    from ca_combatants.sections import _common
+
+    limit = getattr(_common, cap)
+    real = Brief(parse_params({}), dataset()).analysis(section)
+    # every copy is in scope, so the full list is COPIES times the real one's
+    real_total = len(real[full]) if full else len(real[shown]) + real[omitted]
+    assert real[omitted] == 0, "the brief built from the articles shows everything"
+    big = synthetic_brief.analysis(section)
+    assert len(big[shown]) == limit
+    assert big[omitted] == COPIES * real_total - limit
+    html = synthetic_brief.render_section(section)
+    key = {"omitted": "case_files_omitted", "groups_omitted": "discrepancies_omitted"}.get(
+        omitted, omitted
+    )
+    note = re.search(
+        rf'<p class="note"><span class="num" data-key="{key}" data-value="{big[omitted]}">[\d,]+</span>[^<]*data/{re.escape(where)}',
+        html,
+    )
+    assert note, f"no count of the {big[omitted]} left out, pointing to data/{where}"
+
+
+def test_a_section_analysed_on_demand_is_numbered_as_in_the_whole_brief() -> None:
+    whole = Brief(parse_params({}), dataset())
+    whole.sections()
+    alone = Brief(parse_params({}), dataset())
+    html = alone.render_section("legal_exposure")  # analyses the sections before it, in order
+    assert html == whole.render_section("legal_exposure")
+    assert re.search(r"Figure \d+\.</span>", html) and re.search(r"Table \d+\.</span>", html)
+    assert alone.figure_numbers.items() <= whole.figure_numbers.items()
+    assert alone.render_section("methodology") == whole.render_section("methodology")
+    assert alone.table_numbers == whole.table_numbers
