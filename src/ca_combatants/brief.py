@@ -90,6 +90,7 @@ class Brief:
                 continue
             module = importlib.import_module(f".sections.{section}", __package__)
             result = self._analyses[section] = module.analyse(self.scope)
+            dataset_module.release_free_memory()  # an analysis's temporary frames, at scale
             for chart in result["charts"]:
                 if chart.has_data:
                     self.figure_numbers[chart.key] = len(self.figure_numbers) + 1

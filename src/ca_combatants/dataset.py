@@ -918,7 +918,7 @@ def check(data_dir: Path | str) -> CheckResult:
         if df is not None:
             tables[name] = df
     del read
-    _release_free_memory()  # what parsing freed, before the cross-table rules allocate more
+    release_free_memory()  # what parsing freed, before the cross-table rules allocate more
     problems += _foreign_key_problems(tables, resources)
     problems += _date_precision_problems(tables, resources)
     texts: dict[str, str] = {}
@@ -951,7 +951,7 @@ def _use_system_allocator() -> None:
         pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
-def _release_free_memory() -> None:
+def release_free_memory() -> None:
     """Return the heap pages validation freed to the system (glibc only; elsewhere a no-op)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -974,7 +974,7 @@ def load(data_dir: Path | str) -> Dataset:
         if pd.notna(rel)
     }
     del result  # the untyped tables
-    _release_free_memory()
+    release_free_memory()
     return Dataset(data_dir, version, typed, texts)
 
 

@@ -121,10 +121,10 @@ class Scope:
     def persons_visible(self) -> pd.DataFrame:
         """Everyone the visible claims mention, whatever their country or side."""
         p = self.ds.persons
-        mentioned = set(self.claims["person_id"].dropna().tolist()) | set(
-            self.claims["speaker_person_id"].dropna().tolist()
+        mentioned = isin(p["person_id"], self.claims["person_id"]) | isin(
+            p["person_id"], self.claims["speaker_person_id"]
         )
-        return p[isin(p["person_id"], mentioned)]
+        return _rows_where(p, mentioned)
 
     @cached_property
     def combatants(self) -> pd.DataFrame:
@@ -210,20 +210,22 @@ class Scope:
 
     @cached_property
     def discrepancies(self) -> pd.DataFrame:
-        """Disagreements whose versions are visible and concern the scope; only visible versions."""
+        """Disagreements whose versions are visible and concern the scope; only visible versions.
+        Their summaries and notes are left out (one copy per version would be large): see
+        `with_discrepancy_texts`."""
         links = self.ds.discrepancy_claims.merge(
             self.claims[["claim_id", "source_id", "person_id"]], on="claim_id"
         )
-        disc = self.ds.discrepancies.merge(links, on="discrepancy_id")
+        disc = self.ds.discrepancies[["discrepancy_id", "discrepancy_kind", "subject"]].merge(
+            links, on="discrepancy_id"
+        )
         # about people: kept when one of them is in scope (officials and relatives always are);
         # a lone visible version is no disagreement, except a plain error
         persons = self.ds.persons
-        allowed = set(self.combatants["person_id"].tolist()) | set(
-            persons.loc[~persons["is_combatant"], "person_id"].tolist()
+        allowed = isin(disc["person_id"], self.combatants["person_id"]) | isin(
+            disc["person_id"], persons.loc[~persons["is_combatant"], "person_id"]
         )
-        flags = disc.assign(
-            has_person=disc["person_id"].notna(), allowed=isin(disc["person_id"], allowed)
-        )
+        flags = disc.assign(has_person=disc["person_id"].notna(), allowed=allowed)
         per = flags.groupby("discrepancy_id", sort=False).agg(
             has_person=("has_person", "any"),
             allowed=("allowed", "any"),
@@ -235,6 +237,11 @@ class Scope:
             & ((per["versions"] >= 2) | (per["kind"] == "error"))
         ]
         return disc[isin(disc["discrepancy_id"], keep)].reset_index(drop=True)
+
+    def with_discrepancy_texts(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Rows of `discrepancies` (those shown) with each one's summary and resolution note."""
+        texts = self.ds.discrepancies[["discrepancy_id", "summary", "resolution_note"]]
+        return rows.merge(texts, on="discrepancy_id", how="left")
 
     @cached_property
     def judgments(self) -> tuple[pd.DataFrame, int]:
@@ -261,6 +268,8 @@ class Scope:
 
     @cached_property
     def _visible_claim_positions(self) -> dict[str, int]:
+        if self.claims is self.ds.claims:  # every claim visible: the same positions
+            return self._claims_by_id
         return dict(zip(self.claims["claim_id"].tolist(), range(len(self.claims)), strict=True))
 
     def claims_frame(self, claim_ids: list[str]) -> pd.DataFrame:

@@ -123,9 +123,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "events_shown": events_shown,
         "events_omitted": events_omitted,
         "channel_counts": counts,
-        "contested": contested[
-            contested["discrepancy_id"].isin(contested_ids[:CLAIMS_PER_ITEM_MAX])
-        ],
+        "contested": scope.with_discrepancy_texts(
+            contested[contested["discrepancy_id"].isin(contested_ids[:CLAIMS_PER_ITEM_MAX])]
+        ),
         "contested_omitted": max(0, len(contested_ids) - CLAIMS_PER_ITEM_MAX),
         "charts": [  # in the order the template shows them
             Chart(

@@ -47,9 +47,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
     disc = scope.discrepancies
     n_groups = disc["discrepancy_id"].nunique()
     first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[:DISCREPANCIES_MAX]
-    for _did, g in disc[disc["discrepancy_id"].isin(first_ids)].groupby(
-        "discrepancy_id", sort=False
-    ):
+    shown = scope.with_discrepancy_texts(disc[disc["discrepancy_id"].isin(first_ids)])
+    for _did, g in shown.groupby("discrepancy_id", sort=False):
         first = g.iloc[0]
         groups.append(
             {
