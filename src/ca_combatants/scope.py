@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -74,6 +75,15 @@ def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
     return dict(zip(frame[key].tolist(), frame[value].tolist(), strict=True))
 
 
+def _names_any(values: pd.Series, wanted: Collection[str], if_empty: bool) -> pd.Series:
+    """Whether each ';'-separated list names any of `wanted`; an empty cell gives if_empty."""
+    flags = [
+        not set(wanted).isdisjoint(v.split(";")) if v else if_empty
+        for v in values.fillna("").tolist()
+    ]
+    return pd.Series(flags, index=values.index, dtype=bool)
+
+
 def _rows_where(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     """frame[mask], without a copy of a large table when every row is kept."""
     return frame if bool(mask.all()) else frame[mask]
@@ -131,12 +141,7 @@ class Scope:
         """Combatants from the chosen countries on the chosen side, known by as_of."""
         p = self.persons_visible
         countries = set(self.params.countries)
-        citizen = (
-            p["citizenships"]
-            .fillna("")
-            .map(lambda v: bool(countries & set(v.split(";"))))
-            .astype(bool)
-        )
+        citizen = _names_any(p["citizenships"], countries, if_empty=False)
         from_country = p["country_of_origin"].isin(countries) | citizen
         sides = ["russia", "ukraine"] if self.params.side == "both" else [self.params.side]
         chosen = p["is_combatant"] & from_country & p["side"].isin(sides)
@@ -153,7 +158,7 @@ class Scope:
             visible &= e["event_date_end"] >= pd.Timestamp(self.params.period_start)
         if self.params.period_end:
             visible &= e["event_date_start"] <= pd.Timestamp(self.params.period_end)
-        combatant_ids = set(self.ds.persons.loc[self.ds.persons["is_combatant"], "person_id"])
+        combatant_ids = self.ds.persons.loc[self.ds.persons["is_combatant"], "person_id"]
         about_combatant = isin(e["person_id"], combatant_ids)
         relevant = ~about_combatant | isin(e["person_id"], self.combatants["person_id"])
         # an event in a Central Asian state belongs to that state's brief
@@ -172,11 +177,7 @@ class Scope:
             f["as_of_date_start"] <= self.as_of
         )
         countries = set(self.params.countries)
-        scope_ok = (
-            f["country_scope"]
-            .fillna("")
-            .map(lambda v: not v or bool(countries & set(v.split(";"))))
-        )
+        scope_ok = _names_any(f["country_scope"], countries, if_empty=True)
         side_ok = (
             f["side"].isin(["both", "not_applicable", "none", "unknown"])
             | (self.params.side == "both")

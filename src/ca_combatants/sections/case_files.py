@@ -6,22 +6,25 @@ from typing import Any
 
 import pandas as pd
 
+from ..dataset import isin
 from ..scope import Scope
 from ._common import CASE_FILES_MAX, STATUS_LABELS, capped, claim_rows, country_name, side_name
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    orgs = scope.ds.organisations.set_index("org_id")["name"]
     disc = scope.discrepancies
     files = []
     shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
     shown_ids = shown["person_id"]
     about = scope.claim_ids_for("person_id", shown_ids)
     said = scope.claim_ids_for("speaker_person_id", shown_ids)
-    subjects: dict[str, list[str]] = {}
-    for claim_id, subject in zip(disc["claim_id"].tolist(), disc["subject"].tolist(), strict=True):
-        subjects.setdefault(claim_id, []).append(subject)
     claim_ids = [list(dict.fromkeys(a + s)) for a, s in zip(about, said, strict=True)]
+    shown_disc = disc[isin(disc["claim_id"], [c for ids in claim_ids for c in ids])]
+    subjects: dict[str, list[str]] = {}
+    for claim_id, subject in zip(
+        shown_disc["claim_id"].tolist(), shown_disc["subject"].tolist(), strict=True
+    ):
+        subjects.setdefault(claim_id, []).append(subject)
     # one lookup for every claim shown: each lookup copies a slice of the whole claims table
     all_claims = scope.claims_frame([c for ids in claim_ids for c in ids])
     start = 0
@@ -44,7 +47,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "side": side_name(p.side)
                 + (" (inferred from context)" if p.side_basis == "inferred" else ""),
                 "status": STATUS_LABELS.get(p.status, p.status),
-                "unit": str(orgs[p.unit_org_id]) if pd.notna(p.unit_org_id) else "not stated",
+                "unit": scope.org_name(p.unit_org_id) or "not stated",
                 "role": None if pd.isna(p.role) else p.role,
                 "notes": None if pd.isna(p.notes) else p.notes,
                 "public": bool(p.is_public_figure),

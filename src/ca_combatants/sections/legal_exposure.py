@@ -19,14 +19,25 @@ from ._common import (
 )
 
 
-def _penalty_text(row: Any) -> str:
-    hi = f"{float(row.penalty_max_years):g}"
-    years = (
-        f"up to {hi} years"
-        if pd.isna(row.penalty_min_years)
-        else f"{float(row.penalty_min_years):g} to {hi} years"
-    )
-    return years if row.penalty_kind == "imprisonment" else f"{years} of correctional labour"
+def _penalty_text(low: Any, high: Any, kind: str) -> str:
+    hi = f"{float(high):g}"
+    years = f"up to {hi} years" if pd.isna(low) else f"{float(low):g} to {hi} years"
+    return years if kind == "imprisonment" else f"{years} of correctional labour"
+
+
+def _shown_cases(scope: Scope, cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases a table lists, with who, when and the claims about each."""
+    shown = with_claims(scope, cases.head(CASES_MAX), "case_id")
+    shown["who"] = [
+        scope.person_name(p) if pd.notna(p) else "" for p in shown["person_id"].tolist()
+    ]
+    shown["when"] = [
+        format_date(d, p) if pd.notna(d) else "date not reported"
+        for d, p in zip(
+            shown["opened_date"].tolist(), shown["opened_precision"].tolist(), strict=True
+        )
+    ]
+    return shown
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
@@ -53,17 +64,18 @@ def analyse(scope: Scope) -> dict[str, Any]:
             strict=True,
         )
     ]
-    prov["penalty_text"] = [_penalty_text(r) for r in prov.itertuples()]
-    prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
-    missing = [c for c in scope.params.countries if c not in set(prov["country"])]
-    cases = scope.cases.copy()
-    cases["who"] = cases["person_id"].map(lambda p: scope.person_name(p) if pd.notna(p) else "")
-    cases["when"] = [
-        format_date(d, p) if pd.notna(d) else "date not reported"
-        for d, p in zip(
-            cases["opened_date"].tolist(), cases["opened_precision"].tolist(), strict=True
+    prov["penalty_text"] = [
+        _penalty_text(low, high, kind)
+        for low, high, kind in zip(
+            prov["penalty_min_years"].tolist(),
+            prov["penalty_max_years"].tolist(),
+            prov["penalty_kind"].tolist(),
+            strict=True,
         )
     ]
+    prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
+    missing = [c for c in scope.params.countries if c not in set(prov["country"].tolist())]
+    cases = scope.cases
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
     incentives = scope.figures[
@@ -88,9 +100,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "provisions_omitted": max(0, len(prov) - PROVISIONS_MAX),
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
-        "home_cases": with_claims(scope, home_cases.head(CASES_MAX), "case_id"),
+        "home_cases": _shown_cases(scope, home_cases),
         "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
-        "russian_convictions": with_claims(scope, russian_convictions.head(CASES_MAX), "case_id"),
+        "russian_convictions": _shown_cases(scope, russian_convictions),
         "cases_omitted": max(0, len(home_cases) - CASES_MAX)
         + max(0, len(russian_convictions) - CASES_MAX),
         "incentives": with_claims(scope, incentives.head(CLAIMS_PER_ITEM_MAX), "figure_id"),

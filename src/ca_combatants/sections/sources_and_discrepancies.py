@@ -46,7 +46,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     groups = []
     disc = scope.discrepancies
     n_groups = disc["discrepancy_id"].nunique()
-    first_ids = list(dict.fromkeys(disc["discrepancy_id"]))[:DISCREPANCIES_MAX]
+    first_ids = list(dict.fromkeys(disc["discrepancy_id"].tolist()))[:DISCREPANCIES_MAX]
     shown = scope.with_discrepancy_texts(disc[disc["discrepancy_id"].isin(first_ids)])
     for _did, g in shown.groupby("discrepancy_id", sort=False):
         first = g.iloc[0]

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .. import figures
+from ..dataset import isin
 from ..scope import Scope
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
@@ -29,18 +30,17 @@ GENERAL_MOTIVE_CLAIMS = [
 def analyse(scope: Scope) -> dict[str, Any]:
     people = scope.combatants
     sides = ["russia", "ukraine"] if scope.params.side == "both" else [scope.params.side]
-    units = scope.ds.organisations.set_index("org_id")["name"]
     tactic_names = scope.ds.tactics.set_index("tactic_id")["name"]
     te = scope.tactic_evidence
     columns = []
     for side in sides:
         group = people[people["side"] == side]
         paths = (
-            te[te["person_id"].isin(group["person_id"])]["tactic_id"]
+            te[isin(te["person_id"], group["person_id"])]["tactic_id"]
             .map(tactic_names)
             .value_counts()
         )
-        motive_claims = scope.claims[scope.claims["speaker_person_id"].isin(group["person_id"])]
+        motive_claims = scope.claims[isin(scope.claims["speaker_person_id"], group["person_id"])]
         columns.append(
             {
                 "side": side_name(side),
@@ -49,7 +49,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
                     f"{country_name(c)} ({n})"
                     for c, n in group["country_of_origin"].value_counts().sort_index().items()
                 ],
-                "units": sorted({str(units[u]) for u in group["unit_org_id"].dropna()}),
+                "units": sorted(
+                    {scope.org_name(u) for u in group["unit_org_id"].dropna().unique().tolist()}
+                ),
                 "paths": [f"{t} ({n})" for t, n in paths.items()],
                 "people": [
                     {"name": scope.person_name(p), "person_id": p}
