@@ -14,14 +14,14 @@ from ..scope import SIDE_NAMES, Scope
 
 # Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed
 # to. Each cap keeps a list to about a page, and is above what the source articles hold today.
-CASE_FILES_MAX = 20
+CASE_FILES_MAX = 16
 TACTICS_MAX = 16
 EVENTS_MAX = 40
-DEATH_COUNTS_MAX = 20
-PROVISIONS_MAX = 12
+DEATH_COUNTS_MAX = 16
+PROVISIONS_MAX = 10
 CASES_MAX = 10  # per table: home prosecutions, Russian convictions
-SOURCES_MAX = 20
-DISCREPANCIES_MAX = 26
+SOURCES_MAX = 16
+DISCREPANCIES_MAX = 24
 NAMES_MAX = 25
 CLAIMS_PER_ITEM_MAX = 8
 JUDGMENTS_MAX = 12
