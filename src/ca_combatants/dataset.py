@@ -115,12 +115,11 @@ def lookup(keys: pd.Series, table_keys: pd.Series, values: pd.Series) -> pd.Seri
 
 def isin(values: pd.Series, allowed: Iterable[object]) -> pd.Series:
     """values.isin(allowed) in Arrow: pandas' Arrow-string isin walks `allowed` in Python."""
-    arrow = _arrow
     if isinstance(allowed, pd.Series):
-        value_set = arrow(allowed.dropna())
+        value_set = _arrow(allowed.dropna())
     else:
         value_set = pyarrow.array([str(a) for a in allowed], type=pyarrow.string())
-    found = pc.is_in(arrow(values), value_set=value_set)
+    found = pc.is_in(_arrow(values), value_set=value_set)
     return pd.Series(
         found.fill_null(False).to_numpy(zero_copy_only=False), index=values.index, dtype=bool
     )

@@ -25,12 +25,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
         shown_disc["claim_id"].tolist(), shown_disc["subject"].tolist(), strict=True
     ):
         subjects.setdefault(claim_id, []).append(subject)
-    # one lookup for every claim shown: each lookup copies a slice of the whole claims table
-    all_claims = scope.claims_frame([c for ids in claim_ids for c in ids])
-    start = 0
-    for n, (p, ids) in enumerate(zip(shown.itertuples(), claim_ids, strict=True), 1):
-        claims = all_claims.iloc[start : start + len(ids)]
-        start += len(ids)
+    claims_of = scope.claims_frames(claim_ids)
+    for n, (p, ids, claims) in enumerate(
+        zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
+    ):
         disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..scope import Scope
-from ._common import JUDGMENTS_MAX
+from ._common import JUDGMENTS_MAX, capped
 
 TERMS = {
     "almost_no_chance": "Almost no chance",
@@ -22,14 +22,14 @@ def analyse(scope: Scope) -> dict[str, Any]:
     shown, withheld = scope.judgments
     jc = scope.ds.judgment_claims
     items = []
-    omitted = max(0, len(shown) - JUDGMENTS_MAX)
+    listed, omitted = capped(shown, JUDGMENTS_MAX)
     claims_of = (
-        jc[jc["judgment_id"].isin(shown["judgment_id"].head(JUDGMENTS_MAX))]
+        jc[jc["judgment_id"].isin(listed["judgment_id"])]
         .groupby("judgment_id")["claim_id"]
         .agg(list)
         .to_dict()
     )
-    for j in shown.head(JUDGMENTS_MAX).itertuples():
+    for j in listed.itertuples():
         claim_ids = claims_of.get(j.judgment_id, [])
         sources = scope.claims_frame(claim_ids)["source_id"].nunique()  # shown: all visible
         items.append(

@@ -13,6 +13,7 @@ from ._common import (
     CLAIMS_PER_ITEM_MAX,
     PROVISIONS_MAX,
     Chart,
+    capped,
     claim_rows,
     country_name,
     with_claims,
@@ -25,9 +26,10 @@ def _penalty_text(low: Any, high: Any, kind: str) -> str:
     return years if kind == "imprisonment" else f"{years} of correctional labour"
 
 
-def _shown_cases(scope: Scope, cases: pd.DataFrame) -> pd.DataFrame:
-    """The cases a table lists, with who, when and the claims about each."""
-    shown = with_claims(scope, cases.head(CASES_MAX), "case_id")
+def _shown_cases(scope: Scope, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The cases a table lists, with who, when and the claims about each; and how many more."""
+    shown, omitted = capped(cases, CASES_MAX)
+    shown = with_claims(scope, shown, "case_id")
     shown["who"] = [
         scope.person_name(p) if pd.notna(p) else "" for p in shown["person_id"].tolist()
     ]
@@ -37,7 +39,7 @@ def _shown_cases(scope: Scope, cases: pd.DataFrame) -> pd.DataFrame:
             shown["opened_date"].tolist(), shown["opened_precision"].tolist(), strict=True
         )
     ]
-    return shown
+    return shown, omitted
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
@@ -95,21 +97,25 @@ def analyse(scope: Scope) -> dict[str, Any]:
         .drop_duplicates()
         .head(PROVISIONS_MAX)
     )
+    provisions, provisions_omitted = capped(prov, PROVISIONS_MAX)
+    home_shown, home_omitted = _shown_cases(scope, home_cases)
+    russian_shown, russian_omitted = _shown_cases(scope, russian_convictions)
+    incentives_shown, incentives_omitted = capped(incentives, CLAIMS_PER_ITEM_MAX)
+    measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     return {
-        "provisions": with_claims(scope, prov.head(PROVISIONS_MAX), "provision_id"),
-        "provisions_omitted": max(0, len(prov) - PROVISIONS_MAX),
+        "provisions": with_claims(scope, provisions, "provision_id"),
+        "provisions_omitted": provisions_omitted,
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
-        "home_cases": _shown_cases(scope, home_cases),
+        "home_cases": home_shown,
         "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
-        "russian_convictions": _shown_cases(scope, russian_convictions),
-        "cases_omitted": max(0, len(home_cases) - CASES_MAX)
-        + max(0, len(russian_convictions) - CASES_MAX),
-        "incentives": with_claims(scope, incentives.head(CLAIMS_PER_ITEM_MAX), "figure_id"),
+        "russian_convictions": russian_shown,
+        "cases_omitted": home_omitted + russian_omitted,
+        "incentives": with_claims(scope, incentives_shown, "figure_id"),
         "general": general,
-        "measures": measures.head(CLAIMS_PER_ITEM_MAX),
-        "incentives_omitted": max(0, len(incentives) - CLAIMS_PER_ITEM_MAX),
-        "measures_omitted": max(0, len(measures) - CLAIMS_PER_ITEM_MAX),
+        "measures": measures_shown,
+        "incentives_omitted": incentives_omitted,
+        "measures_omitted": measures_omitted,
         "charts": [
             Chart(
                 "penalty_ranges",

@@ -70,13 +70,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
         claim_ids = list(dict.fromkeys(ev["claim_id"].tolist()))
         persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
         found.append((t, claim_ids, persons))
-    # one lookup for every claim shown: each lookup copies a slice of the whole claims table
-    shown_claims = scope.claims_frame(
-        [c for _, claim_ids, _ in found for c in claim_ids[:CLAIMS_PER_ITEM_MAX]]
+    shown_claims = scope.claims_frames(
+        [claim_ids[:CLAIMS_PER_ITEM_MAX] for _, claim_ids, _ in found]
     )
-    rows, start = [], 0
-    for t, claim_ids, persons in found:
-        n_shown = min(len(claim_ids), CLAIMS_PER_ITEM_MAX)
+    rows = []
+    for (t, claim_ids, persons), claims in zip(found, shown_claims, strict=True):
         rows.append(
             {
                 "tactic_id": t.tactic_id,
@@ -86,11 +84,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
-                "claims": claim_rows(scope, shown_claims.iloc[start : start + n_shown]),
+                "claims": claim_rows(scope, claims),
                 "claims_omitted": max(0, len(claim_ids) - CLAIMS_PER_ITEM_MAX),
             }
         )
-        start += n_shown
     by_category: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["n_reports"]:
@@ -112,7 +109,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         )
     ]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
-    contested_ids = list(dict.fromkeys(contested["discrepancy_id"].tolist()))
+    contested_ids, contested_omitted = capped(
+        list(dict.fromkeys(contested["discrepancy_id"].tolist())), CLAIMS_PER_ITEM_MAX
+    )
     return {
         "taxonomy": rows,
         "tactics_omitted": tactics_omitted,
@@ -124,9 +123,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "events_omitted": events_omitted,
         "channel_counts": counts,
         "contested": scope.with_discrepancy_texts(
-            contested[contested["discrepancy_id"].isin(contested_ids[:CLAIMS_PER_ITEM_MAX])]
+            contested[contested["discrepancy_id"].isin(contested_ids)]
         ),
-        "contested_omitted": max(0, len(contested_ids) - CLAIMS_PER_ITEM_MAX),
+        "contested_omitted": contested_omitted,
         "charts": [  # in the order the template shows them
             Chart(
                 "channels_by_case",

@@ -14,6 +14,7 @@ from ._common import (
     NAMES_MAX,
     STATUS_LABELS,
     Chart,
+    capped,
     country_name,
     side_name,
     with_claims,
@@ -105,7 +106,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
     # only counts of Central Asian populations go on the chart; all counts go in the table
     charted = deaths[deaths["value"].notna() & deaths["country_scope"].notna()].copy()
     charted["value"] = charted["value"].astype(float)
-    migrants = scope.figures[scope.figures["figure_category"] == "migrants"]
+    migrants, migrants_omitted = capped(
+        scope.figures[scope.figures["figure_category"] == "migrants"], CLAIMS_PER_ITEM_MAX
+    )
+    deaths_shown, deaths_omitted = capped(deaths, DEATH_COUNTS_MAX)
+    named = people["person_id"][:NAMES_MAX]
     return {
         "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
         "n_total": len(people),
@@ -119,17 +124,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
             {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
         ],
         "deaths": deaths,
-        "deaths_shown": with_claims(scope, deaths.head(DEATH_COUNTS_MAX), "figure_id"),
-        "deaths_omitted": max(0, len(deaths) - DEATH_COUNTS_MAX),
-        "migrants": migrants.head(CLAIMS_PER_ITEM_MAX),
-        "migrants_omitted": max(0, len(migrants) - CLAIMS_PER_ITEM_MAX),
-        "person_claims": dict(
-            zip(
-                people["person_id"][:NAMES_MAX],
-                scope.claim_ids_for("person_id", people["person_id"][:NAMES_MAX]),
-                strict=True,
-            )
-        ),
+        "deaths_shown": with_claims(scope, deaths_shown, "figure_id"),
+        "deaths_omitted": deaths_omitted,
+        "migrants": migrants,
+        "migrants_omitted": migrants_omitted,
+        "person_claims": dict(zip(named, scope.claim_ids_for("person_id", named), strict=True)),
         "charts": [
             Chart(
                 "cases_by_country_side",

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope, format_date
-from ._common import DISCREPANCIES_MAX, SOURCES_MAX
+from ._common import DISCREPANCIES_MAX, SOURCES_MAX, capped
 
 GRADES = {
     "A": "completely reliable",
@@ -28,8 +28,21 @@ KIND_LABELS = {
 }
 
 
+def _version(scope: Scope, v: Any) -> dict[str, Any]:
+    """One side of a discrepancy: what it says, who published it, and its words."""
+    claim = scope.claim(v.claim_id)
+    return {
+        "version": v.version,
+        "claim_id": v.claim_id,
+        "source": scope.publisher_name(v.source_id),
+        "quote": None if pd.isna(claim["quote"]) else claim["quote"],
+        "statement": claim["statement"],
+    }
+
+
 def analyse(scope: Scope) -> dict[str, Any]:
-    src = scope.sources.copy()
+    src, sources_omitted = capped(scope.sources, SOURCES_MAX)
+    src = src.copy()  # only the rows listed are described
     src["publisher"] = src["publisher_org_id"].map(scope.org_name)
     src["date"] = [
         format_date(early)
@@ -45,8 +58,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     )
     groups = []
     disc = scope.discrepancies
-    n_groups = disc["discrepancy_id"].nunique()
-    first_ids = list(dict.fromkeys(disc["discrepancy_id"].tolist()))[:DISCREPANCIES_MAX]
+    first_ids, groups_omitted = capped(
+        list(dict.fromkeys(disc["discrepancy_id"].tolist())), DISCREPANCIES_MAX
+    )
     shown = scope.with_discrepancy_texts(disc[disc["discrepancy_id"].isin(first_ids)])
     for _did, g in shown.groupby("discrepancy_id", sort=False):
         first = g.iloc[0]
@@ -56,26 +70,15 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "kind": KIND_LABELS[first["discrepancy_kind"]],
                 "summary": first["summary"],
                 "note": first["resolution_note"],
-                "versions": [
-                    {
-                        "version": v.version,
-                        "claim_id": v.claim_id,
-                        "source": scope.publisher_name(v.source_id),
-                        "quote": None
-                        if pd.isna(quote := scope.claim(v.claim_id)["quote"])
-                        else quote,
-                        "statement": scope.claim(v.claim_id)["statement"],
-                    }
-                    for v in g.itertuples()
-                ],
+                "versions": [_version(scope, v) for v in g.itertuples()],
             }
         )
     return {
-        "sources": src.head(SOURCES_MAX),
-        "sources_omitted": max(0, len(src) - SOURCES_MAX),
+        "sources": src,
+        "sources_omitted": sources_omitted,
         "groups": groups,
-        "groups_total": n_groups,
-        "groups_omitted": n_groups - len(groups),
+        "groups_total": len(groups) + groups_omitted,
+        "groups_omitted": groups_omitted,
         "grades": GRADES,
         "charts": [],
     }

@@ -14,6 +14,7 @@ from ._common import (
     NAMES_MAX,
     STATUS_LABELS,
     Chart,
+    capped,
     claim_rows,
     country_name,
     side_name,
@@ -40,7 +41,10 @@ def analyse(scope: Scope) -> dict[str, Any]:
             .map(tactic_names)
             .value_counts()
         )
-        motive_claims = scope.claims[isin(scope.claims["speaker_person_id"], group["person_id"])]
+        motives, motives_omitted = capped(
+            scope.claims[isin(scope.claims["speaker_person_id"], group["person_id"])],
+            CLAIMS_PER_ITEM_MAX,
+        )
         columns.append(
             {
                 "side": side_name(side),
@@ -58,8 +62,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
                     for p in group["person_id"][:NAMES_MAX]
                 ],
                 "people_omitted": max(0, len(group) - NAMES_MAX),
-                "motives": claim_rows(scope, motive_claims.head(CLAIMS_PER_ITEM_MAX)),
-                "motives_omitted": max(0, len(motive_claims) - CLAIMS_PER_ITEM_MAX),
+                "motives": claim_rows(scope, motives),
+                "motives_omitted": motives_omitted,
             }
         )
     status = people.assign(
