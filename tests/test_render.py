@@ -25,6 +25,7 @@ from ca_combatants.params import parse_params
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
 from ca_combatants.render import RenderError, render
 from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
+from ca_combatants.zygote import Zygote
 
 CLI = str(Path(sys.executable).parent / "ca-brief")
 FILES = ("html", "pdf", "ipynb", "manifest.json")
@@ -209,8 +210,13 @@ def test_manifest_records_parameters_data_hashes_and_versions(default_brief: Pat
 
 
 def test_same_parameters_give_identical_bytes(default_brief: Path, tmp_path: Path) -> None:
-    # laid out on a thread this time (as in a batch), not on worker processes: same bytes
-    render(parse_params({}), tmp_path, "brief", pdf_workers=0)
+    # rendered as in a batch this time: the kernel forked from a zygote, the PDF laid out on a
+    # thread rather than on worker processes; same bytes
+    zygote = Zygote(render_module.KERNEL_NAME)
+    try:
+        render(parse_params({}), tmp_path, "brief", pdf_workers=0, zygote=zygote)
+    finally:
+        zygote.close()
     assert (tmp_path / "brief.html").read_bytes() == (default_brief / "brief.html").read_bytes()
     assert (tmp_path / "brief.pdf").read_bytes() == (default_brief / "brief.pdf").read_bytes()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing.util
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -15,7 +16,8 @@ from tqdm import tqdm
 
 from .params import BriefParams, ParamsError, parse_params
 from .paths import TEMPLATES_DIR
-from .render import RenderError, check_name, render
+from .render import KERNEL_NAME, RenderError, check_name, render
+from .zygote import Zygote
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,21 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
     return jobs
 
 
+_zygote: Zygote | None = None  # one per worker process
+
+
+def _start_worker() -> None:
+    """Start this worker's kernel zygote, which imports while the first brief begins."""
+    global _zygote
+    _zygote = Zygote(KERNEL_NAME)
+    multiprocessing.util.Finalize(None, _zygote.close, exitpriority=10)
+
+
 def _run(job: Job, output_dir: Path) -> Outcome:
     start = time.perf_counter()
     try:
-        done = render(job.params, output_dir, job.name, pdf_workers=0)  # the jobs fill the cores
+        # the jobs fill the cores: each lays its PDF out on a thread, not on worker processes
+        done = render(job.params, output_dir, job.name, pdf_workers=0, zygote=_zygote)
         return Outcome(
             job.name,
             True,
@@ -95,7 +108,7 @@ def run_batch(
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     outcomes: list[Outcome] = []
     with (
-        ProcessPoolExecutor(max_workers=workers) as pool,
+        ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool,
         tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
     ):
         futures = {pool.submit(_run, job, output_dir): job for job in jobs}

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .datafiles import Description, describe, read_descriptor
 from .params import BriefParams
 from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
+from .zygote import Zygote, provisioner_for
 
 KERNEL_NAME = "ca-brief"
 PDF_TIMEOUT_SECONDS = 1800  # a brief of 1,000 times the data takes under a minute
@@ -174,14 +176,18 @@ def execute_notebook(
 
 
 @contextlib.contextmanager
-def started_kernel(kernel: str = KERNEL_NAME) -> Iterator[Any]:
+def started_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Iterator[Any]:
     """Launch the kernel before anything else is imported: it boots on the other core while
-    this process imports papermill and reads the notebook. Killed when the block ends."""
+    this process imports papermill and reads the notebook; with a zygote (a batch), it is forked
+    from one that has imported everything already. Killed when the block ends."""
     _skip_iri_grammar()
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
     manager = AsyncKernelManager(kernel_name=kernel)
+    if zygote is not None:
+        manager.kernel_id = str(uuid.uuid4())
+        manager.provisioner = provisioner_for(manager, zygote)
     run_sync(manager.start_kernel)(cwd=str(REPO_ROOT))
     try:
         yield manager
@@ -411,6 +417,7 @@ def render(
     kernel: str = KERNEL_NAME,
     notebook: Path = NOTEBOOK,
     pdf_workers: int | None = None,
+    zygote: Zygote | None = None,
 ) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing.
 
@@ -418,6 +425,7 @@ def render(
     it; the parent process only hashes the files meanwhile, and lays out the PDF's sections on
     worker processes as the kernel writes them (`pdf_workers` of them, by default up to two;
     0 lays them out on a thread of this process, for a batch whose briefs fill the cores).
+    A batch also passes a zygote, from which the kernel is forked.
     Invalid data raises DataError, as `validate` would report it."""
     start = time.perf_counter()
     check_name(name)
@@ -440,7 +448,7 @@ def render(
     failed = True
     try:
         try:
-            with started_kernel(kernel) as kernel_manager:
+            with started_kernel(kernel, zygote) as kernel_manager:
                 nb = execute_notebook(
                     params,
                     staged["ipynb"],

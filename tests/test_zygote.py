@@ -1,0 +1,105 @@
+"""Kernels forked from the batch's zygote: real kernels, isolated, and never left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jupyter_client.blocking import BlockingKernelClient
+
+from ca_combatants.paths import REPO_ROOT
+from ca_combatants.render import KERNEL_NAME, started_kernel
+from ca_combatants.zygote import Zygote, launcher_prefix
+
+PROBE = (
+    "import json, os, sys\n"
+    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0),"
+    " 'cwd': os.getcwd(), 'parent_env': os.environ.get('JPY_PARENT_PID'),"
+    " 'pandas_already_imported': 'pandas' in sys.modules, 'n': len(dir())}))"
+)
+
+
+def probe(manager: Any) -> dict[str, Any]:
+    """Run PROBE in the kernel and return what it printed."""
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        printed: list[str] = []
+
+        def collect(msg: dict[str, Any]) -> None:
+            if msg["msg_type"] == "stream":
+                printed.append(msg["content"]["text"])
+
+        reply = client.execute_interactive(PROBE, timeout=60, output_hook=collect)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        result: dict[str, Any] = json.loads("".join(printed))
+        return result
+    finally:
+        client.stop_channels()
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def zygote() -> Iterator[Zygote]:
+    z = Zygote(KERNEL_NAME)
+    try:
+        yield z
+    finally:
+        z.close()
+
+
+def test_a_forked_kernel_is_a_fresh_kernel_of_its_own(zygote: Zygote) -> None:
+    assert zygote._proc is not None
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        first = probe(manager)
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        second = probe(manager)
+    for seen in (first, second):
+        assert seen["ppid"] == zygote._proc.pid  # forked from the zygote, not started afresh
+        assert seen["pandas_already_imported"]  # which is the point
+        assert seen["pgid"] == seen["pid"]  # a session of its own, as jupyter_client gives
+        assert seen["cwd"] == str(REPO_ROOT)
+        assert seen["parent_env"] == str(os.getpid())
+        assert gone(seen["pid"])  # shut down with its block, and reaped
+    assert first["pid"] != second["pid"]
+    assert first["n"] == second["n"]  # the second kernel sees nothing the first one defined
+
+
+def test_without_a_zygote_the_kernel_is_started_as_usual(zygote: Zygote) -> None:
+    zygote.close()  # as when the zygote could not start: every kernel is an ordinary child
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        seen = probe(manager)
+    assert seen["ppid"] == os.getpid()
+    assert gone(seen["pid"])
+
+
+def test_kernels_end_with_their_zygote(zygote: Zygote) -> None:
+    assert zygote._proc is not None
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        kernel = probe(manager)["pid"]
+        zygote._proc.send_signal(signal.SIGKILL)  # the batch worker's zygote dies hard
+        assert gone(kernel)
+
+
+def test_only_an_ipykernel_launcher_kernelspec_is_forked() -> None:
+    argv = ["/env/bin/python", "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{c}"]
+    assert launcher_prefix(argv) == ["/env/bin/python", "-Xfrozen_modules=off"]
+    assert launcher_prefix(["/env/bin/python", "-m", "other_kernel", "-f", "{c}"]) is None
+    assert launcher_prefix(["/usr/bin/ir", "--kernel", "{c}"]) is None
