@@ -3,9 +3,9 @@
 Every section starts on a new page, so WeasyPrint laying out one section alone gives the same
 pages as laying out the whole brief. Each section is laid out as soon as its cell has run;
 the front matter (cover and contents, which needs every section's first page) and the page
-numbers (which need the page count) come last. pypdf then joins the parts: pages in order,
+numbers (which need the page count) come last. pikepdf then joins the parts: pages in order,
 one outline, one table of named destinations so links between parts resolve, and the numbers
-drawn over each page. The parent process imports neither WeasyPrint nor pypdf until needed.
+drawn over each page. The parent process imports neither WeasyPrint nor pikepdf until needed.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -121,7 +122,7 @@ class PartPool:
             if sys.platform == "linux":  # elsewhere the call would lower the whole process
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "pypdf", __name__])
+            context.set_forkserver_preload(["weasyprint", "pikepdf", __name__])
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             for _ in range(workers):
                 executor.submit(_warm)  # starts every worker now, from this thread
@@ -273,85 +274,83 @@ def first_pages(front_pages: int, section_pages: list[int]) -> list[int]:
     return starts
 
 
+def _page_destination(dest: Any, pages: dict[tuple[int, int], int], offset: int) -> Any:
+    """(page index in the joined PDF, left, top) of an explicit /XYZ destination array."""
+    left = float(dest[2]) if len(dest) > 2 else 0.0
+    top = float(dest[3]) if len(dest) > 3 else 0.0
+    return offset + pages[dest[0].objgen], left, top
+
+
 def join(front: Part, sections: list[Part], numbers: Part, target: Path) -> None:
-    """Write one PDF: the front part's metadata, attachment and identifier; every part's pages,
-    outline and link targets; the page numbers drawn over every page but the cover."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        Fit,
-        FloatObject,
-        NameObject,
-        NumberObject,
-        TextStringObject,
-    )
+    """Write one PDF: the front part's metadata and attachment; every part's pages, outline and
+    link targets; the page numbers drawn over every page but the cover. qpdf (pikepdf) does the
+    work: it copies pages without parsing their content, and derives the file identifier from
+    the content, so equal inputs give equal bytes."""
+    import pikepdf
 
-    front_reader = PdfReader(io.BytesIO(front.pdf))
-    writer = PdfWriter(clone_from=front_reader)
-    names = writer.root_object.get("/Names")
-    if names is not None and "/Dests" in names.get_object():
-        del names.get_object()["/Dests"]  # rebuilt below without the parked anchors
-    # the outline is rebuilt by pypdf, so that every item is one it can add children to
-    writer.root_object.pop("/Outlines", None)
-
+    pdf = pikepdf.open(io.BytesIO(front.pdf))
     destinations: dict[str, tuple[int, float, float]] = {}
+    outline: list[pikepdf.OutlineItem] = []
 
-    def take_destinations(reader: Any, part: Part, offset: int) -> None:
-        for name, dest in reader.named_destinations.items():
-            if name in part.anchors and name not in destinations:
-                page = offset + reader.get_destination_page_number(dest)
-                destinations[name] = (page, float(dest.left or 0), float(dest.top or 0))
+    def take(source: pikepdf.Pdf, part: Part, offset: int) -> list[pikepdf.OutlineItem]:
+        """Note the part's link targets; return its outline, pointing into the joined PDF."""
+        pages = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            for name, dest in pikepdf.NameTree(names.Dests).items():
+                # each part parks the anchors it links to but lacks; only the owner's count
+                if name in part.anchors and name not in destinations:
+                    destinations[name] = _page_destination(dest, pages, offset)
 
-    def copy_outline(reader: Any, items: list[Any], parent: Any, offset: int) -> list[Any]:
-        added: list[Any] = []
-        last = None
-        for item in items:
-            if isinstance(item, list):
-                copy_outline(reader, item, last, offset)
-                continue
-            last = writer.add_outline_item(
-                title=str(item.title),
-                page_number=offset + reader.get_destination_page_number(item),
-                parent=parent,
-                fit=Fit.xyz(float(item.left or 0), float(item.top or 0), 0),
-            )
-            added.append(last)
-        return added
+        def copy(items: list[pikepdf.OutlineItem]) -> list[pikepdf.OutlineItem]:
+            copied = []
+            for item in items:
+                page, left, top = _page_destination(item.destination, pages, offset)
+                new = pikepdf.OutlineItem(str(item.title), page, "XYZ", left=left, top=top, zoom=0)
+                new.children.extend(copy(item.children))
+                copied.append(new)
+            return copied
 
-    take_destinations(front_reader, front, 0)
-    # the brief's title heads the outline; the sections hang under it, as in one document
-    front_items = copy_outline(front_reader, front_reader.outline, None, 0)
-    title_item = front_items[0] if front_items else None
-    for part in sections:
-        reader = PdfReader(io.BytesIO(part.pdf))
-        offset = len(writer.pages)
-        for page in reader.pages:
-            writer.add_page(page)
-        take_destinations(reader, part, offset)
-        copy_outline(reader, reader.outline, title_item, offset)
+        with source.open_outline() as existing:
+            return copy(existing.root)
 
+    outline = take(pdf, front, 0)
+    with warnings.catch_warnings():
+        # named destinations are rebuilt below, from every part
+        warnings.filterwarnings("ignore", category=pikepdf.PageCopyWarning)
+        for part in sections:
+            source = pikepdf.open(io.BytesIO(part.pdf))
+            offset = len(pdf.pages)
+            pdf.pages.extend(source.pages)
+            # the brief's title heads the outline; the sections hang under it, as in one document
+            (outline[0].children if outline else outline).extend(take(source, part, offset))
+
+    numbered = pikepdf.open(io.BytesIO(numbers.pdf))
+    if len(numbered.pages) != len(pdf.pages):
+        raise RuntimeError(
+            f"page numbers laid out for {len(numbered.pages)} pages, the brief has {len(pdf.pages)}"
+        )
+    for number, (page, numbers_page) in enumerate(
+        zip(pdf.pages[1:], numbered.pages[1:], strict=True), start=2
+    ):
+        # what Page.add_overlay does, but under a fixed name (it draws a random one): the
+        # numbers page, the same size as the page, drawn over it as a form XObject. One name
+        # per page: the pages of a part share one resource dictionary.
+        name = f"/PageNumber{number}"
+        form = pdf.copy_foreign(numbers_page.as_form_xobject())
+        page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(name))
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, f"\nQ q {name} Do Q\n".encode()))
+
+    dests = pikepdf.NameTree.new(pdf)
     for name in sorted(destinations):
         index, left, top = destinations[name]
-        writer.add_named_destination_array(
-            TextStringObject(name),
-            ArrayObject(
-                [
-                    writer.pages[index].indirect_reference,
-                    NameObject("/XYZ"),
-                    FloatObject(left),
-                    FloatObject(top),
-                    NumberObject(0),
-                ]
-            ),
-        )
-
-    numbered = PdfReader(io.BytesIO(numbers.pdf))
-    if len(numbered.pages) != len(writer.pages):
-        raise RuntimeError(
-            f"page numbers laid out for {len(numbered.pages)} pages, the brief has {len(writer.pages)}"
-        )
-    for page, numbers_page in zip(writer.pages[1:], numbered.pages[1:], strict=True):
-        page.merge_page(numbers_page)
-        page.compress_content_streams()
-    with target.open("wb") as out:
-        writer.write(out)
+        dests[name] = pikepdf.Array([pdf.pages[index].obj, pikepdf.Name.XYZ, left, top, 0])
+    pdf.Root.Names.Dests = dests.obj
+    with pdf.open_outline() as joined:
+        joined.root[:] = outline
+    pdf.save(
+        target,
+        deterministic_id=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )

@@ -50,6 +50,7 @@ PACKAGES = (
     "nbclient",
     "ipykernel",
     "weasyprint",
+    "pikepdf",
     "pydantic",
 )
 
