@@ -1,4 +1,5 @@
-"""Kernels forked from the batch's zygote: real kernels, isolated, and never left behind."""
+"""Start-up costs avoided: kernels forked from the batch's zygote (real kernels, isolated, and
+never left behind), and WeasyPrint imported without running a C compiler."""
 
 from __future__ import annotations
 
@@ -103,3 +104,17 @@ def test_only_an_ipykernel_launcher_kernelspec_is_forked() -> None:
     assert launcher_prefix(argv) == ["/env/bin/python", "-Xfrozen_modules=off"]
     assert launcher_prefix(["/env/bin/python", "-m", "other_kernel", "-f", "{c}"]) is None
     assert launcher_prefix(["/usr/bin/ir", "--kernel", "{c}"]) is None
+
+
+def test_weasyprint_libraries_are_looked_up_in_ldconfig_cache_only_while_importing() -> None:
+    import ctypes.util
+
+    from ca_combatants._weasyprint import _libraries_from_ldconfig_cache
+
+    original = ctypes.util.find_library
+    with _libraries_from_ldconfig_cache():
+        assert ctypes.util.find_library is not original
+        # a name WeasyPrint tries for Linux, and one of the names it tries for Windows
+        assert ctypes.util.find_library("pango-1.0") == original("pango-1.0") is not None
+        assert ctypes.util.find_library("libpango-1.0-0") is None
+    assert ctypes.util.find_library is original

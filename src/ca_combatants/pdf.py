@@ -53,7 +53,7 @@ class Attachment:
 
 def lay_out(html: str, pdf_id: bytes, attachment: Attachment | None = None) -> Part:
     """Lay out one part with WeasyPrint and return its PDF."""
-    import weasyprint
+    from ._weasyprint import weasyprint
 
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render()
     defined = {name for page in document.pages for name in page.anchors}
@@ -82,7 +82,7 @@ def lay_out(html: str, pdf_id: bytes, attachment: Attachment | None = None) -> P
 
 def _warm() -> None:
     """Start the worker early, so WeasyPrint's fonts are set up before the first section."""
-    import weasyprint
+    from ._weasyprint import weasyprint
 
     weasyprint.HTML(string="<p>.</p>").render()
 
@@ -122,7 +122,7 @@ class PartPool:
             if sys.platform == "linux":  # elsewhere the call would lower the whole process
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint", "pikepdf", __name__])
+            context.set_forkserver_preload(["ca_combatants._weasyprint", "pikepdf", __name__])
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             for _ in range(workers):
                 executor.submit(_warm)  # starts every worker now, from this thread
