@@ -479,6 +479,51 @@ def test_batch_grid_names_each_combination(tmp_path: Path) -> None:
     assert "2 ok, 0 failed" in proc.stdout
 
 
+def _session_members(session: int) -> list[str]:
+    """Processes still alive in a session (the batch, its workers, zygotes and kernels)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(entry)
+    return found
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    # as in a terminal: Ctrl-C goes to every process of the foreground group
+    proc = subprocess.Popen(
+        [CLI, "batch", "--grid", "countries=KZ,KG,TJ,UZ", "--output-dir", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while not leftovers(out) and time.monotonic() < deadline:  # two briefs under way
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    started = time.monotonic()
+    stdout, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - started < 15  # the queued briefs do not run first
+    assert "interrupted: the briefs marked ok are complete" in err
+    assert "Traceback" not in err, err
+    assert "not started: the batch was interrupted" in stdout
+    assert leftovers(out) == []  # no temporary folder of an interrupted brief
+    written = {p.name for p in out.iterdir()} - {"index.html"}
+    finished = {line.split()[0] for line in stdout.splitlines() if " ok " in line}
+    assert written == {f"{n}.{ext}" for n in finished for ext in FILES}
+    time.sleep(1.0)
+    assert _session_members(proc.pid) == []  # no worker, zygote or kernel left running
+
+
 # ----------------------------------------------------------------------------- a browser
 
 

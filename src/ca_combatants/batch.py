@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import multiprocessing.util
 import os
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,17 +74,29 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
 
 
 _zygote: Zygote | None = None  # one per worker process
+_stop: Any = None  # set by the batch on Ctrl-C: a brief already handed to a worker does not start
+INTERRUPTED = "interrupted: nothing was written"
+NOT_STARTED = "not started: the batch was interrupted"
 
 
-def _start_worker() -> None:
-    """Start this worker's kernel zygote, which imports while the first brief begins."""
-    global _zygote
+def _start_worker(stop: Any) -> None:
+    """Start this worker's kernel zygote, which imports while the first brief begins.
+
+    Ctrl-C reaches every process of the terminal's group. A worker between briefs ignores it;
+    one rendering a brief stops that brief, which cleans up after itself (see _run); the batch
+    cancels what has not started."""
+    global _zygote, _stop
+    _stop = stop
     _zygote = Zygote(KERNEL_NAME)
     multiprocessing.util.Finalize(None, _zygote.close, exitpriority=10)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(job: Job, output_dir: Path) -> Outcome:
     start = time.perf_counter()
+    if _stop is not None and _stop.is_set():
+        return Outcome(job.name, False, 0.0, NOT_STARTED, {})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # the jobs fill the cores: each lays its PDF out on a thread, not on worker processes
         done = render(job.params, output_dir, job.name, pdf_workers=0, zygote=_zygote)
@@ -93,34 +107,57 @@ def _run(job: Job, output_dir: Path) -> Outcome:
             "ok",
             {k: str(v) for k, v in done.files.items()},
         )
+    except KeyboardInterrupt:
+        return Outcome(job.name, False, time.perf_counter() - start, INTERRUPTED, {})
     except (RenderError, ParamsError, ValueError) as exc:
         return Outcome(job.name, False, time.perf_counter() - start, str(exc), {})
     except Exception as exc:  # one brief's failure must not stop the others
         return Outcome(
             job.name, False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}", {}
         )
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_batch(
     jobs: list[Job], output_dir: Path, workers: int | None = None, progress: bool = True
-) -> list[Outcome]:
+) -> tuple[list[Outcome], bool]:
+    """Render every job; return the outcomes in the jobs' order, and whether Ctrl-C cut the
+    batch short (the briefs already written are kept and indexed; the rest are marked)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    outcomes: list[Outcome] = []
+    outcomes: dict[str, Outcome] = {}
+    interrupted = False
+    stop = multiprocessing.Event()
     with (
-        ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool,
+        ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(stop,)
+        ) as pool,
         tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
     ):
         futures = {pool.submit(_run, job, output_dir): job for job in jobs}
-        for future in as_completed(futures):
-            outcome = future.result()
-            outcomes.append(outcome)
-            bar.set_postfix_str(f"{outcome.name} {'ok' if outcome.ok else 'FAILED'}")
-            bar.update()
-    order = {job.name: i for i, job in enumerate(jobs)}
-    outcomes.sort(key=lambda o: order[o.name])
-    write_index(jobs, outcomes, output_dir)
-    return outcomes
+        try:
+            for future in as_completed(futures):
+                outcome = future.result()
+                outcomes[outcome.name] = outcome
+                bar.set_postfix_str(f"{outcome.name} {'ok' if outcome.ok else 'FAILED'}")
+                bar.update()
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)  # the briefs under way stop at their own Ctrl-C and clean up
+            for future, job in futures.items():
+                if job.name not in outcomes:
+                    outcomes[job.name] = (
+                        Outcome(job.name, False, 0.0, NOT_STARTED, {})
+                        if future.cancelled()
+                        else future.result()
+                    )
+    ordered = [outcomes[job.name] for job in jobs]
+    write_index(jobs, ordered, output_dir)
+    return ordered, interrupted
 
 
 def write_index(jobs: list[Job], outcomes: list[Outcome], output_dir: Path) -> Path:

@@ -13,6 +13,7 @@ from .params import ParamsError, parse_params
 from .paths import DEFAULT_DATA_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -94,7 +95,7 @@ def _render(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     for kind, path in done.files.items():
         print(f"{kind:>9}  {path}")
     print(f"rendered {args.name} in {done.seconds:.1f} s")
@@ -134,7 +135,7 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"error: {exc}; run 'ca-brief validate'", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.output_dir)
-    outcomes = run_batch(jobs, out, workers=args.jobs, progress=not args.quiet)
+    outcomes, interrupted = run_batch(jobs, out, workers=args.jobs, progress=not args.quiet)
     width = max(len(o.name) for o in outcomes)
     print(f"\n{'brief':<{width}}  status  seconds  files")
     for o in outcomes:
@@ -142,6 +143,12 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"{o.name:<{width}}  {'ok' if o.ok else 'FAILED':<6}  {o.seconds:7.1f}  {where}")
     failed = sum(not o.ok for o in outcomes)
     print(f"\n{len(outcomes) - failed} ok, {failed} failed; index: {out / 'index.html'}")
+    if interrupted:
+        print(
+            "interrupted: the briefs marked ok are complete; no other file was written",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if failed else EXIT_OK
 
 

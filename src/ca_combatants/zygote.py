@@ -99,22 +99,28 @@ def serve(requests_fd: int, replies_fd: int) -> None:
         del sys.path[0]
     replies = os.fdopen(replies_fd, "w", buffering=1, encoding="utf-8")
     try:
-        # ipykernel sets this before the kernel's first import of matplotlib; so do we
-        os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-        for module in PRELOAD:
-            importlib.import_module(module)
-    except BaseException as exc:
-        replies.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
-        return
-    replies.write(json.dumps({"ready": True}) + "\n")
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that end are reaped by Linux
-    with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
-        for line in requests:
-            request = json.loads(line)
-            pid = os.fork()
-            if pid == 0:
-                _become_kernel(request, (requests_fd, replies_fd))
-            replies.write(json.dumps({"pid": pid}) + "\n")
+        try:
+            # ipykernel sets this before the kernel's first import of matplotlib; so do we
+            os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+            for module in PRELOAD:
+                importlib.import_module(module)
+        except BaseException as exc:
+            replies.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
+            return
+        replies.write(json.dumps({"ready": True}) + "\n")
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that end are reaped by Linux
+        with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
+            for line in requests:
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _become_kernel(request, (requests_fd, replies_fd))
+                replies.write(json.dumps({"pid": pid}) + "\n")
+    except BrokenPipeError:
+        pass  # the batch worker has gone (finished or interrupted): so do we
+    finally:
+        with contextlib.suppress(OSError):
+            replies.close()
 
 
 # ----------------------------------------------------------------------------- in the batch
