@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,3 +119,36 @@ def test_weasyprint_libraries_are_looked_up_in_ldconfig_cache_only_while_importi
         assert ctypes.util.find_library("pango-1.0") == original("pango-1.0") is not None
         assert ctypes.util.find_library("libpango-1.0-0") is None
     assert ctypes.util.find_library is original
+
+
+def test_compiled_templates_are_kept_and_a_cache_that_cannot_be_written_is_harmless(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    from ca_combatants import templates_env
+
+    cache = templates_env._OptionalBytecodeCache(str(tmp_path))
+    monkeypatch.setattr(templates_env, "_bytecode_cache", lambda: cache)
+    compiled: list[str] = []
+    original = Environment.compile
+
+    def counting(self: Environment, source: str, name: str | None = None, *a: Any) -> Any:
+        compiled.append(name or "")
+        return original(self, source, name, *a)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    first = templates_env.template_environment().get_template("index.html.j2")
+    second = templates_env.template_environment().get_template("index.html.j2")
+    assert compiled == ["index.html.j2"]  # the second environment read the cache
+    assert first.render(rows=[], css="") == second.render(rows=[], css="")
+
+    def full_disk(*_: Any, **__: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.NamedTemporaryFile", full_disk)
+    cache.clear()
+    html = (
+        templates_env.template_environment().get_template("index.html.j2").render(rows=[], css="")
+    )
+    assert html == first.render(rows=[], css="")

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader
 from tqdm import tqdm
 
 from .params import BriefParams, ParamsError, parse_params
 from .paths import TEMPLATES_DIR
 from .render import KERNEL_NAME, RenderError, check_name, render
+from .templates_env import template_environment
 from .zygote import Zygote
 
 
@@ -161,12 +161,7 @@ def run_batch(
 
 
 def write_index(jobs: list[Job], outcomes: list[Outcome], output_dir: Path) -> Path:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     params = {job.name: job.params for job in jobs}
     html = env.get_template("index.html.j2").render(
         rows=[

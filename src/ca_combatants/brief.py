@@ -8,16 +8,16 @@ from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import dataset as dataset_module
 from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
-from .paths import TEMPLATES_DIR
 from .scope import Scope, format_date
 from .sections import SECTION_ORDER, SECTION_TITLES
+from .templates_env import template_environment
 
 
 def _always(_: dict[str, Any]) -> bool:
@@ -112,14 +112,7 @@ class Brief:
 
     @cached_property
     def _env(self) -> Environment:
-        env = Environment(
-            loader=FileSystemLoader(TEMPLATES_DIR),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        env = template_environment(undefined=StrictUndefined)
         env.filters["date"] = lambda v, precision="day": format_date(v, precision)
         env.filters["number"] = _number
         env.tests["missing"] = lambda v: (

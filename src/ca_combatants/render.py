@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment
 from markupsafe import Markup
 
 from . import pdf
@@ -33,6 +33,7 @@ from .datafiles import Description, describe, read_descriptor
 from .params import BriefParams
 from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
+from .templates_env import template_environment
 from .zygote import Zygote, provisioner_for
 
 KERNEL_NAME = "ca-brief"
@@ -241,12 +242,7 @@ def css_string(text: str) -> Markup:
 
 @functools.cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     env.filters["css_string"] = css_string
     return env
 
