@@ -206,7 +206,9 @@ class Zygote:
                 with contextlib.suppress(OSError):
                     os.close(fd)
             try:
-                self._proc.wait(timeout=5)
+                # closing the pipe ends it at once, unless it is still importing (Ctrl-C early
+                # in a batch); it holds nothing worth waiting for
+                self._proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
