@@ -22,13 +22,16 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def _libraries_from_ldconfig_cache() -> Iterator[None]:
-    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
     if not sys.platform.startswith("linux"):
         yield
         return
     try:
         cache = subprocess.run(
-            [ldconfig, "-p"], capture_output=True, text=True, check=False, timeout=10
+            [shutil.which("ldconfig") or "/sbin/ldconfig", "-p"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         yield  # no cache to read: leave find_library as it is

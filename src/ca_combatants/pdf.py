@@ -274,7 +274,9 @@ def first_pages(front_pages: int, section_pages: list[int]) -> list[int]:
     return starts
 
 
-def _page_destination(dest: Any, pages: dict[tuple[int, int], int], offset: int) -> Any:
+def _page_destination(
+    dest: Any, pages: dict[tuple[int, int], int], offset: int
+) -> tuple[int, float, float]:
     """(page index in the joined PDF, left, top) of an explicit /XYZ destination array."""
     left = float(dest[2]) if len(dest) > 2 else 0.0
     top = float(dest[3]) if len(dest) > 3 else 0.0
@@ -290,7 +292,6 @@ def join(front: Part, sections: list[Part], numbers: Part, target: Path) -> None
 
     pdf = pikepdf.open(io.BytesIO(front.pdf))
     destinations: dict[str, tuple[int, float, float]] = {}
-    outline: list[pikepdf.OutlineItem] = []
 
     def take(source: pikepdf.Pdf, part: Part, offset: int) -> list[pikepdf.OutlineItem]:
         """Note the part's link targets; return its outline, pointing into the joined PDF."""
