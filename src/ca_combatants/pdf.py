@@ -51,11 +51,25 @@ class Attachment:
 # ----------------------------------------------------------------------------- in the workers
 
 
-def lay_out(html: str, pdf_id: bytes, attachment: Attachment | None = None) -> Part:
-    """Lay out one part with WeasyPrint and return its PDF."""
+@functools.lru_cache(maxsize=4)
+def _stylesheet(text: str) -> Any:
+    """The brief's stylesheet, parsed once per worker: parsing it and compiling its selectors
+    costs more than laying out a short section."""
     from ._weasyprint import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render()
+    return weasyprint.CSS(string=text, base_url=str(TEMPLATES_DIR))
+
+
+def lay_out(
+    html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
+) -> Part:
+    """Lay out one part with WeasyPrint and return its PDF. `stylesheet` applies under the
+    part's own <style>, which therefore wins every conflict with it."""
+    from ._weasyprint import weasyprint
+
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render(
+        stylesheets=[_stylesheet(stylesheet)] if stylesheet else None
+    )
     defined = {name for page in document.pages for name in page.anchors}
     wanted = {
         target for page in document.pages for kind, target, *_ in page.links if kind == "internal"
@@ -148,9 +162,9 @@ class PartPool:
         return outer
 
     def lay_out(
-        self, html: str, pdf_id: bytes, attachment: Attachment | None = None
+        self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
     ) -> Future[Part]:
-        return self.submit(lay_out, html, pdf_id, attachment)
+        return self.submit(lay_out, html, pdf_id, attachment, stylesheet)
 
     def close(self, cancel: bool = False) -> None:
         try:
@@ -166,7 +180,8 @@ class Assembly:
     page numbers follow the last section's layout, and a worker writes the joined file.
 
     `front(starts)` gives the front matter's HTML, identifier and attachment for the
-    sections' first pages; `numbers(total)` gives the page-numbers HTML for a page count."""
+    sections' first pages; `numbers(total)` gives the page-numbers HTML for a page count.
+    Every part is laid out with `stylesheet` under its own <style>."""
 
     FRONT_PAGES = 2  # the cover, then the contents; the front part's own count is checked
 
@@ -178,9 +193,11 @@ class Assembly:
         front: Callable[[list[int]], tuple[str, bytes, Attachment]],
         numbers: Callable[[int], str],
         target: Path,
+        stylesheet: str = "",
     ):
         self._pool, self._workers, self._order = pool, workers, sections
         self._front, self._numbers, self._target = front, numbers, target
+        self._stylesheet = stylesheet
         self._lock = threading.Lock()
         self._waiting: list[tuple[int, int, str, Callable[[], str]]] = []
         self._busy = 0
@@ -206,7 +223,7 @@ class Assembly:
 
     def _submit(self, name: str, build: Callable[[], str]) -> None:
         html = build()
-        future = self._pool.lay_out(html, identifier(html))
+        future = self._pool.lay_out(html, identifier(html), None, self._stylesheet)
         future.add_done_callback(lambda f: self._guard(lambda: self._laid_out(name, f.result())))
 
     def _laid_out(self, name: str, part: Part) -> None:
@@ -223,8 +240,8 @@ class Assembly:
         parts = [self._parts[name] for name in self._order]
         total = front_pages + sum(p.pages for p in parts)
         html, front_id, attachment = self._front(first_pages(front_pages, [p.pages for p in parts]))
-        numbers = self._pool.lay_out(self._numbers(total), b"page-numbers")
-        front = self._pool.lay_out(html, front_id, attachment)
+        numbers = self._pool.lay_out(self._numbers(total), b"page-numbers", None, self._stylesheet)
+        front = self._pool.lay_out(html, front_id, attachment, self._stylesheet)
 
         def both_laid_out() -> None:
             # called for each of the two; never wait in a callback: the pool's own thread runs it

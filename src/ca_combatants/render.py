@@ -247,10 +247,16 @@ def _environment() -> Environment:
     return env
 
 
+def brief_css() -> str:
+    return (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
+
+
 def _page_context(
-    params: BriefParams, manifest: dict[str, Any] | None, pages: list[int] | None = None
+    params: BriefParams,
+    manifest: dict[str, Any] | None,
+    pages: list[int] | None = None,
+    css: str | None = None,
 ) -> dict[str, Any]:
-    css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
     titled = [s for s in SECTION_ORDER if s != "cover"]
     toc = [
         {"id": s, "title": f"{i}. {SECTION_TITLES[s]}", "page": pages[i - 1] if pages else None}
@@ -258,7 +264,7 @@ def _page_context(
     ]
     context: dict[str, Any] = {
         "params": params,
-        "css": css,
+        "css": brief_css() if css is None else css,
         "paper": {"A4": "A4", "Letter": "letter"}[params.paper_size],
         "toc": toc,
         "manifest": manifest,
@@ -292,16 +298,18 @@ def part_html(
     cover: str = "",
     pages: list[int] | None = None,
 ) -> str:
-    """One part of the PDF: "front" (cover and contents), "section", or "last" (with the footer)."""
+    """One part of the PDF: "front" (cover and contents), "section", or "last" (with the footer).
+    Without the brief's stylesheet, which the PDF workers apply under the part's own <style>."""
     return (
         _environment()
         .get_template("pdf_part.html.j2")
-        .render(_page_context(params, manifest, pages), part=part, body=body, cover=cover)
+        .render(_page_context(params, manifest, pages, css=""), part=part, body=body, cover=cover)
     )
 
 
 def numbers_html(params: BriefParams, pages: int) -> str:
-    context = _page_context(params, None)
+    """Blank pages carrying the page numbers; without the brief's stylesheet, as part_html."""
+    context = _page_context(params, None, css="")
     return _environment().get_template("page_numbers.html.j2").render(context, pages=pages)
 
 
@@ -322,6 +330,7 @@ class PdfParts:
             self._front,
             lambda total: numbers_html(params, total),
             target,
+            brief_css(),
         )
 
     def section_done(self, name: str, html: str) -> None:
