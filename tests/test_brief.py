@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import io
 import json
 import re
 from functools import cache
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from ca_combatants import figures
 from ca_combatants.brief import Brief
 from ca_combatants.dataset import load
 from ca_combatants.params import BriefParams, ParamsError, parse_params
@@ -313,6 +316,45 @@ def test_charts_carry_captions_alt_text_and_numbers() -> None:
         == [int(f[2]) for f in figures]
     )
     assert all(len(f[1]) > 40 for f in figures)
+
+
+def test_charts_are_cropped_as_bbox_inches_tight_would_crop_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Charts are drawn once and cropped by their viewBox; the box must be the one matplotlib's
+    two-pass `bbox_inches="tight"` gives, and the drawing the same."""
+    pairs: list[tuple[str, str]] = []
+    cropped_svg = figures._to_svg
+
+    def both(fig: Any) -> str:
+        buf = io.StringIO()
+        fig.savefig(
+            buf,
+            format="svg",
+            bbox_inches="tight",
+            dpi=200,
+            metadata={"Date": None, "Creator": None},
+        )
+        pairs.append((buf.getvalue(), cropped_svg(fig)))
+        return pairs[-1][1]
+
+    monkeypatch.setattr(figures, "_to_svg", both)
+    brief = Brief(BriefParams(), dataset())
+    for section in SECTION_ORDER:
+        brief.render_section(section)
+    assert len(pairs) >= 6
+
+    def size(svg: str) -> list[float]:
+        found = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+        assert found, svg[:400]
+        return [float(v) for v in found.groups()]
+
+    def texts(svg: str) -> list[str]:
+        return re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+
+    for tight, cropped in pairs:
+        assert size(cropped) == pytest.approx(size(tight), abs=0.75)
+        assert texts(cropped) == texts(tight) and len(texts(cropped)) > 3
 
 
 def test_empty_selection_brief_says_what_is_empty() -> None:

@@ -51,13 +51,22 @@ class Attachment:
 # ----------------------------------------------------------------------------- in the workers
 
 
+@functools.cache
+def _font_config() -> Any:
+    """One font configuration per worker, so the fonts each part loads and shapes with are
+    loaded once (about 7% of the layout time; the same bytes)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 @functools.lru_cache(maxsize=4)
 def _stylesheet(text: str) -> Any:
     """The brief's stylesheet, parsed once per worker: parsing it and compiling its selectors
     costs more than laying out a short section."""
     from ._weasyprint import weasyprint
 
-    return weasyprint.CSS(string=text, base_url=str(TEMPLATES_DIR))
+    return weasyprint.CSS(string=text, base_url=str(TEMPLATES_DIR), font_config=_font_config())
 
 
 def lay_out(
@@ -68,7 +77,7 @@ def lay_out(
     from ._weasyprint import weasyprint
 
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render(
-        stylesheets=[_stylesheet(stylesheet)] if stylesheet else None
+        stylesheets=[_stylesheet(stylesheet)] if stylesheet else None, font_config=_font_config()
     )
     defined = {name for page in document.pages for name in page.anchors}
     wanted = {
@@ -98,7 +107,7 @@ def _warm() -> None:
     """Start the worker early, so WeasyPrint's fonts are set up before the first section."""
     from ._weasyprint import weasyprint
 
-    weasyprint.HTML(string="<p>.</p>").render()
+    weasyprint.HTML(string="<p>.</p>").render(font_config=_font_config())
 
 
 # ----------------------------------------------------------------------------- in the parent

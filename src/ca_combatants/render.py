@@ -34,7 +34,7 @@ from .params import BriefParams
 from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
 from .templates_env import template_environment
-from .zygote import Zygote, provisioner_for
+from .zygote import BRIEF_MODULE, Zygote, launcher_prefix, provisioner_for
 
 KERNEL_NAME = "ca-brief"
 PDF_TIMEOUT_SECONDS = 1800  # a brief of 1,000 times the data takes under a minute
@@ -141,6 +141,21 @@ def _skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+def _import_papermill() -> Any:
+    """papermill, imported late (only a render needs it, and it is heavy) and without
+    pyarrow: papermill imports pyarrow (and numpy) only to offer hdfs:// paths, which a render
+    never uses; that is a sixth of this process's work. pyarrow stays importable afterwards."""
+    blocked = "pyarrow.fs" not in sys.modules
+    if blocked:
+        sys.modules["pyarrow.fs"] = None  # type: ignore[assignment]
+    try:
+        import papermill
+    finally:
+        if blocked and sys.modules.get("pyarrow.fs", ...) is None:
+            del sys.modules["pyarrow.fs"]
+    return papermill
+
+
 def execute_notebook(
     params: BriefParams,
     output: Path,
@@ -152,8 +167,7 @@ def execute_notebook(
     """Run the notebook with papermill (in `kernel_manager`'s kernel when one is given, else a
     new one); on a failing cell, raise RenderError naming it."""
     _skip_iri_grammar()
-    # imported late: only a render needs papermill, and it is heavy
-    import papermill
+    papermill = _import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     try:
@@ -187,10 +201,15 @@ def started_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> I
     from jupyter_core.utils import run_sync
 
     manager = AsyncKernelManager(kernel_name=kernel)
+    extra: list[str] = []
     if zygote is not None:
         manager.kernel_id = str(uuid.uuid4())
         manager.provisioner = provisioner_for(manager, zygote)
-    run_sync(manager.start_kernel)(cwd=str(REPO_ROOT))
+    elif (spec := manager.kernel_spec) is not None and launcher_prefix(spec.argv) is not None:
+        # ipykernel imports the brief's modules while it waits for this process to send the
+        # first cell, instead of after: the setup cell then only loads the data
+        extra = [f"--IPKernelApp.exec_lines={[f'import {BRIEF_MODULE}']!r}"]
+    run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), extra_arguments=extra)
     try:
         yield manager
     finally:
@@ -439,22 +458,27 @@ def render(
     read_descriptor(data_dir)  # DataDirError at once: no kernel for a missing folder
     output_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=output_dir))
-    hashing = ThreadPoolExecutor(max_workers=1)
     staged = {
         "ipynb": work / f"{name}.ipynb",
         "html": work / f"{name}.html",
         "pdf": work / f"{name}.pdf",
         "manifest": work / f"{name}.manifest.json",
     }
-    manifest_future = hashing.submit(
-        lambda: build_manifest(params, describe(data_dir), name, notebook)
-    )
-    workers = _default_pdf_workers() if pdf_workers is None else pdf_workers
-    parts = PdfParts(params, workers, manifest_future, staged["pdf"])
     failed = True
-    try:
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, work, ignore_errors=True)
+        # the kernel is the critical path: launched before the threads below compete for the
+        # interpreter, it boots while they start; it is shut down as soon as the notebook has run
         try:
             with started_kernel(kernel, zygote) as kernel_manager:
+                hashing = ThreadPoolExecutor(max_workers=1)
+                cleanup.callback(hashing.shutdown, cancel_futures=True)
+                manifest_future = hashing.submit(
+                    lambda: build_manifest(params, describe(data_dir), name, notebook)
+                )
+                workers = _default_pdf_workers() if pdf_workers is None else pdf_workers
+                parts = PdfParts(params, workers, manifest_future, staged["pdf"])
+                cleanup.callback(lambda: parts.pool.close(cancel=failed))
                 nb = execute_notebook(
                     params,
                     staged["ipynb"],
@@ -492,10 +516,6 @@ def render(
                 (output_dir / f"{name}.failed.ipynb").unlink()
         failed = False
         return Rendered(name, final, time.perf_counter() - start)
-    finally:
-        parts.pool.close(cancel=failed)
-        hashing.shutdown(cancel_futures=True)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _raise_data_problems(data_dir: Path) -> None:

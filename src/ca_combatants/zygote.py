@@ -34,12 +34,13 @@ from typing import Any
 from .paths import REPO_ROOT
 
 LAUNCHER = "ipykernel_launcher"
+BRIEF_MODULE = "ca_combatants.notebook"  # what the notebook's setup cell imports
 # what the brief's kernel imports before its first section; ipykernel's own modules first
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "matplotlib_inline.backend_inline",
-    "ca_combatants.notebook",
+    BRIEF_MODULE,
 )
 _PR_SET_PDEATHSIG = 1
 
