@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ca_combatants import dataset
@@ -448,3 +449,58 @@ def test_load_raises_with_every_problem(data_copy: Path, edit_cell: EditCell) ->
     with pytest.raises(dataset.DataError) as info:
         dataset.load(data_copy)
     assert len(info.value.problems) == 2
+
+
+# ----------------------------------------------------------------------------- validated before
+
+
+def _assert_same_dataset(a: dataset.Dataset, b: dataset.Dataset) -> None:
+    assert a.tables.keys() == b.tables.keys() and a.version == b.version
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+    assert a.source_texts == b.source_texts and a.source_texts
+
+
+def test_a_package_validated_before_is_loaded_without_validating_again(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    validated = dataset.load(data_copy)
+    assert len(list((tmp_path / "cache" / "validated").iterdir())) == 1
+
+    def no_validation(*_: object) -> None:
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(dataset, "check", no_validation)
+    _assert_same_dataset(dataset.load(data_copy), validated)
+
+
+def test_any_change_to_the_data_is_validated_again(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit_cell: EditCell
+) -> None:
+    monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    dataset.load(data_copy)
+    edit_cell(data_copy, "persons", "per_abu_yunus", "side", "rusia")
+    with pytest.raises(dataset.DataError) as info:
+        dataset.load(data_copy)
+    assert len(info.value.problems) == 1
+    # an archived text is data too: a quote no longer in it is caught
+    edit_cell(data_copy, "persons", "per_abu_yunus", "side", "russia")
+    dataset.load(data_copy)
+    archived = next((data_copy / "sources").rglob("*.txt"))
+    archived.write_text(archived.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    with pytest.raises(dataset.DataError) as info:
+        dataset.load(data_copy)
+    assert any(p.column == "sha256" for p in info.value.problems)
+
+
+def test_loading_without_a_cache_validates_every_time(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CA_BRIEF_CACHE_DIR", "")
+    calls: list[Path] = []
+    real_check = dataset.check
+    monkeypatch.setattr(dataset, "check", lambda d: calls.append(Path(d)) or real_check(d))
+    first, second = dataset.load(data_copy), dataset.load(data_copy)
+    assert calls == [data_copy, data_copy]
+    _assert_same_dataset(first, second)

@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import csv
 import ctypes
+import functools
 import hashlib
 import io
 import sys
@@ -18,16 +19,22 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .datafiles import read_descriptor
-from .errors import DataError, Problem
+from .cache import cache_dir
+from .datafiles import describe, read_descriptor
+from .errors import DataDirError, DataError, Problem
+from .paths import PACKAGE_DIR
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+T = TypeVar("T")
 
 _SEP = "\x1f"  # separates message and expectation inside a pandera error string
 _PARTIAL_DATE_LENGTH = {"day": 10, "on_or_before": 10, "month": 7, "season": 7, "year": 4}
@@ -153,6 +160,8 @@ def _items_allowed(s: pd.Series, allowed: frozenset[str], delim: str) -> pd.Seri
 
 def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
     """Pandera checks for one Table Schema field (nulls are skipped by pandera)."""
+    import pandera.pandas as pa  # only validation needs it: a package validated before skips it
+
     checks: list[pa.Check] = []
     ftype = spec.get("type", "string")
     cons = spec.get("constraints", {})
@@ -256,6 +265,8 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
 
 
 def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
+    import pandera.pandas as pa
+
     schema = resource["schema"]
     pk = schema.get("primaryKey", [])
     pk = [pk] if isinstance(pk, str) else list(pk)
@@ -429,6 +440,8 @@ def _ragged_lines(text: str, width: int) -> list[int]:
 
 
 def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+    import pandera.pandas as pa
+
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -555,6 +568,20 @@ def _date_precision_problems(
     return problems
 
 
+def _read_archived_texts(
+    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
+) -> None:
+    """Each archived article's text (whitespace-normalised) and SHA-256, by its path under
+    data/, for the files that exist inside the data folder."""
+    archived = sources["source_kind"] == "archived_article"
+    for rel in sources.loc[archived, "archived_path"].dropna().unique():
+        path = (data_dir / rel).resolve()
+        if path.is_relative_to(data_dir.resolve()) and path.is_file():
+            raw = path.read_bytes()
+            hashes[rel] = hashlib.sha256(raw).hexdigest()
+            texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
+
+
 def _source_problems(
     data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
 ) -> list[Problem]:
@@ -590,12 +617,7 @@ def _source_problems(
                 "the SHA-256 of the archived file",
             )
         )
-    for rel in sources.loc[archived, "archived_path"].dropna().unique():
-        path = (data_dir / rel).resolve()
-        if path.is_relative_to(data_dir.resolve()) and path.is_file():
-            raw = path.read_bytes()
-            hashes[rel] = hashlib.sha256(raw).hexdigest()
-            texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
+    _read_archived_texts(data_dir, sources, texts, hashes)
     with_path = archived & sources["archived_path"].notna()
     actual = sources["archived_path"].map(hashes)
     for row, rec in _rows(sources, with_path & actual.isna()):
@@ -882,6 +904,24 @@ class CheckResult:
         return {name: len(df) for name, df in self.tables.items()}
 
 
+def _each_table(
+    data_dir: Path, resources: dict[str, dict[str, Any]], read: Callable[[dict[str, Any]], T]
+) -> dict[str, T]:
+    """read(resource) for every table. Arrow's CSV reader and compute kernels release the GIL,
+    so two tables go at once; the largest files first, while little else is held, to keep the
+    peak of memory low."""
+
+    def file_size(name: str) -> int:
+        path = data_dir / resources[name]["path"]
+        return path.stat().st_size if path.is_file() else 0
+
+    largest_first = sorted(resources, key=file_size, reverse=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(
+            zip(largest_first, pool.map(read, (resources[n] for n in largest_first)), strict=True)
+        )
+
+
 def check(data_dir: Path | str) -> CheckResult:
     """Check the whole package and collect every problem; no typing, no analysis."""
     data_dir = Path(data_dir)
@@ -896,21 +936,7 @@ def check(data_dir: Path | str) -> CheckResult:
             found += _schema_problems(res["path"], df, build_schema(res))
         return df, found
 
-    # Arrow's CSV reader and compute kernels release the GIL, so two tables go at once; the
-    # largest files first, while little else is held, to keep the peak of memory low
-    def file_size(name: str) -> int:
-        path = data_dir / resources[name]["path"]
-        return path.stat().st_size if path.is_file() else 0
-
-    largest_first = sorted(resources, key=file_size, reverse=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        read = dict(
-            zip(
-                largest_first,
-                pool.map(read_and_check, (resources[n] for n in largest_first)),
-                strict=True,
-            )
-        )
+    read = _each_table(data_dir, resources, read_and_check)
     for name in resources:
         df, found = read[name]
         problems += found
@@ -958,22 +984,97 @@ def release_free_memory() -> None:
 
 
 def load(data_dir: Path | str) -> Dataset:
-    """The validated, typed dataset, or DataError listing every problem."""
+    """The validated, typed dataset, or DataError listing every problem.
+
+    A package whose exact files have passed this exact validator before is read without
+    validating it again, as Python reuses a .pyc file: the cache keeps one empty file per
+    passing package, named by the SHA-256 of every file validation reads and of the validator
+    itself (this module's source and the versions of pandas, pandera, pyarrow and Python).
+    Changing any data file, or the validator, validates again. `ca-brief validate` always
+    validates."""
     _use_system_allocator()
+    data_dir = Path(data_dir)
+    stamp = _validation_stamp(data_dir)
+    if stamp is not None and stamp.is_file():
+        dataset = _load_validated_before(data_dir)
+        if dataset is not None:
+            return dataset
     result = check(data_dir)
     if not result.ok:
         raise DataError(result.problems)
-    data_dir, version = result.data_dir, result.version
-    typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
+    dataset = _typed_dataset(
+        result.data_dir, result.version, result.resources, result.tables, result.source_texts
+    )
+    del result  # the untyped tables
+    release_free_memory()
+    if stamp is not None:
+        with contextlib.suppress(OSError):
+            stamp.touch()
+    return dataset
+
+
+@functools.cache
+def _validator_identity() -> bytes:
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for module in ("dataset.py", "datafiles.py", "errors.py"):
+        digest.update((PACKAGE_DIR / module).read_bytes())
+    for package in ("pandas", "pandera", "pyarrow"):
+        digest.update(f"{package} {metadata.version(package)}\n".encode())
+    digest.update(sys.version.encode())
+    return digest.digest()
+
+
+def _validation_stamp(data_dir: Path) -> Path | None:
+    """Where the mark that this exact package passed validation is kept; None without a cache
+    or when the package cannot even be read (validation then says why)."""
+    folder = cache_dir("validated")
+    if folder is None:
+        return None
+    try:
+        files = describe(data_dir).file_hashes  # the descriptor, every table, every archived text
+    except (OSError, ValueError, KeyError, StopIteration, csv.Error, DataDirError):
+        return None
+    digest = hashlib.sha256(_validator_identity())
+    for rel, sha in files.items():
+        digest.update(f"{rel}\0{sha}\n".encode())
+    return folder / digest.hexdigest()
+
+
+def _load_validated_before(data_dir: Path) -> Dataset | None:
+    """Read a package that passed validation, as `load` would after validating it."""
+    descriptor = read_descriptor(data_dir)
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    read = _each_table(data_dir, resources, functools.partial(read_table, data_dir))
+    if any(df is None or problems for df, problems in read.values()):
+        return None  # not what passed: validate, and say why
+    tables = {name: read[name][0] for name in resources}
+    del read
+    release_free_memory()
+    texts: dict[str, str] = {}
+    _read_archived_texts(data_dir, tables["sources"], texts, {})
+    dataset = _typed_dataset(data_dir, str(descriptor.get("version", "")), resources, tables, texts)
+    del tables
+    release_free_memory()
+    return dataset
+
+
+def _typed_dataset(
+    data_dir: Path,
+    version: str,
+    resources: dict[str, dict[str, Any]],
+    tables: dict[str, pd.DataFrame],
+    texts_by_path: dict[str, str],
+) -> Dataset:
+    typed = {name: _typed(df, resources[name]) for name, df in tables.items()}
     texts = {
-        sid: result.source_texts[rel]
+        sid: texts_by_path[rel]
         for sid, rel in zip(
             typed["sources"]["source_id"], typed["sources"]["archived_path"], strict=True
         )
         if pd.notna(rel)
     }
-    del result  # the untyped tables
-    release_free_memory()
     return Dataset(data_dir, version, typed, texts)
 
 

@@ -10,14 +10,15 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader
 from jinja2.bccache import Bucket
 
+from .cache import cache_dir
 from .paths import TEMPLATES_DIR
 
 
 class _OptionalBytecodeCache(FileSystemBytecodeCache):
     """Jinja's cache of compiled templates, as Python keeps .pyc files: each entry is keyed by
-    its template's source checksum, in a per-user folder of the temporary directory. It saves
-    each kernel about 0.2 s of compiling the section templates before its sections. A cache
-    that cannot be written (a full disk) only makes the next run slower."""
+    its template's source checksum, in the per-user cache folder. It saves each kernel about
+    0.2 s of compiling the section templates before its sections. A cache that cannot be
+    written (a full disk) only makes the next run slower."""
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         with contextlib.suppress(OSError):
@@ -26,10 +27,8 @@ class _OptionalBytecodeCache(FileSystemBytecodeCache):
 
 @functools.cache
 def _bytecode_cache() -> FileSystemBytecodeCache | None:
-    try:
-        return _OptionalBytecodeCache()
-    except (OSError, RuntimeError):  # no safe per-user folder: compile every time
-        return None
+    folder = cache_dir("templates")
+    return None if folder is None else _OptionalBytecodeCache(str(folder))
 
 
 def template_environment(**options: Any) -> Environment:

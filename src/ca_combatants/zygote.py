@@ -1,7 +1,7 @@
 """Kernels for a batch, forked from a process that has already imported what a brief needs.
 
 Before its first cell, each brief's kernel spends about two seconds of CPU starting Python and
-importing ipykernel, pandas, pyarrow, pandera, matplotlib and seaborn. A batch pays that for
+importing ipykernel, pandas, pyarrow, matplotlib and seaborn. A batch pays that for
 every brief. The zygote pays it once: it imports all of that, then waits. Each kernel is a fork
 of it that runs ipykernel exactly as `python -m ipykernel_launcher -f CONNECTION_FILE` would,
 in a process of its own: its own session, working folder, environment and namespace, and no
