@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from ca_combatants.kernel import skip_iri_grammar
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
-from ca_combatants.render import _skip_iri_grammar
 from ca_combatants.sections import SECTION_ORDER
 
-_skip_iri_grammar()  # the same import-time saving the render command uses
+skip_iri_grammar()  # the same import-time saving the render command uses
 import papermill  # noqa: E402
 from papermill.exceptions import PapermillExecutionError  # noqa: E402
 

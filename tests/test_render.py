@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -371,16 +372,35 @@ def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) 
 def test_bad_parameters_exit_2_with_one_message(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
+    """The kernel is started before the parameters are checked: none may outlive the error."""
+    mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
     proc = subprocess.run(
         [CLI, "render", "--output-dir", str(tmp_path), *args],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **dict([mark.split("=")])},
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith(message)
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
+    assert _processes_with(mark) == []
+
+
+def _processes_with(environment_entry: str) -> list[str]:
+    """Live processes whose environment holds the entry (what a command started, kernels too)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                environ = Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
+                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if environment_entry.encode() in environ and state != "Z":
+                found.append(entry)
+    return found
 
 
 def test_invalid_data_exits_2_with_the_problems_and_writes_nothing(tmp_path: Path) -> None:

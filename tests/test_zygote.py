@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 
+from ca_combatants.kernel import KERNEL_NAME, start_kernel, started_kernel, stop_kernel
 from ca_combatants.paths import REPO_ROOT
-from ca_combatants.render import KERNEL_NAME, started_kernel
 from ca_combatants.zygote import Zygote, launcher_prefix
 
 PROBE = (
@@ -152,3 +152,26 @@ def test_compiled_templates_are_kept_and_a_cache_that_cannot_be_written_is_harml
         templates_env.template_environment().get_template("index.html.j2").render(rows=[], css="")
     )
     assert html == first.render(rows=[], css="")
+
+
+def test_the_render_kernel_preloads_the_brief_and_its_client_notices_a_dead_kernel() -> None:
+    """Without a zygote the kernel imports the brief's modules before its first cell; and the
+    client's own handshake (it skips jupyter_client's 0.2 s wait) still fails on a dead kernel
+    instead of waiting for ever."""
+    from jupyter_core.utils import run_sync
+
+    with started_kernel(KERNEL_NAME) as manager:
+        seen = probe(manager)
+        assert seen["pandas_already_imported"]
+        assert seen["ppid"] == os.getpid()
+
+    manager = start_kernel(KERNEL_NAME)
+    try:
+        client = manager.client()
+        client.start_channels()
+        manager.provisioner.process.kill()  # long before it could answer
+        with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
+            run_sync(client.wait_for_ready)(timeout=30)
+        client.stop_channels()
+    finally:
+        stop_kernel(manager)

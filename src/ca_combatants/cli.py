@@ -7,9 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import errors
-from .params import ParamsError, parse_params
+from .errors import ParamsError
 from .paths import DEFAULT_DATA_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -67,12 +68,35 @@ def _param_values(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from .kernel import KERNEL_NAME, start_kernel, stop_kernel
+
+    # the kernel first: it boots on the other core while this process imports the rest and
+    # checks the parameters (on bad parameters it is killed unused)
+    try:
+        kernel = start_kernel(KERNEL_NAME)
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # jupyter_client's errors for a missing or broken kernelspec
+        print(
+            f"error: cannot start the kernel {KERNEL_NAME!r}: {exc} (`make env` installs it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    try:
+        return _render_in(args, kernel)
+    finally:
+        stop_kernel(kernel)
+
+
+def _render_in(args: argparse.Namespace, kernel: Any) -> int:
+    from .params import parse_params
     from .render import RenderError, check_name, render
 
     try:
         params = parse_params(_param_values(args))
         check_name(args.name)
-        done = render(params, Path(args.output_dir), args.name)
+        done = render(params, Path(args.output_dir), args.name, kernel_manager=kernel)
     except (ParamsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -35,3 +35,7 @@ class DataError(Exception):
 
 class DataDirError(Exception):
     """The data directory or its descriptor cannot be used at all."""
+
+
+class ParamsError(ValueError):
+    """Bad parameters: the message names the parameter, the value and what is allowed."""

@@ -10,7 +10,10 @@ from typing import Any, Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import ParamsError
 from .paths import DEFAULT_DATA_DIR
+
+__all__ = ["BriefParams", "ParamsError", "parse_params"]
 
 Country = Literal["KZ", "KG", "TJ", "UZ", "TM"]
 Side = Literal["russia", "ukraine", "both"]
@@ -24,10 +27,6 @@ COUNTRY_NAMES = {
     "TM": "Turkmenistan",
 }
 DEFAULT_TITLE = "Central Asians in Russia's war against Ukraine"
-
-
-class ParamsError(ValueError):
-    """Bad parameters: the message names the parameter, the value and what is allowed."""
 
 
 class BriefParams(BaseModel):

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,13 +29,13 @@ from markupsafe import Markup
 
 from . import pdf
 from .datafiles import Description, describe, read_descriptor
+from .kernel import KERNEL_NAME, skip_iri_grammar, started_kernel
 from .params import BriefParams
 from .paths import NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
 from .templates_env import template_environment
-from .zygote import BRIEF_MODULE, Zygote, launcher_prefix, provisioner_for
+from .zygote import Zygote
 
-KERNEL_NAME = "ca-brief"
 PDF_TIMEOUT_SECONDS = 1800  # a brief of 1,000 times the data takes under a minute
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PACKAGES = (
@@ -133,14 +132,6 @@ def build_manifest(
 # ----------------------------------------------------------------------------- steps
 
 
-def _skip_iri_grammar() -> None:
-    """jupyter-events installs jsonschema's format extras; importing nbformat then builds an
-    IRI grammar (rfc3987_syntax) for about 1.4 s that nbformat never uses. Marking that one
-    module absent makes jsonschema skip the IRI format; every other check is unchanged."""
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def _import_papermill() -> Any:
     """papermill, imported late (only a render needs it, and it is heavy) and without
     pyarrow: papermill imports pyarrow (and numpy) only to offer hdfs:// paths, which a render
@@ -166,7 +157,7 @@ def execute_notebook(
 ) -> dict[str, Any]:
     """Run the notebook with papermill (in `kernel_manager`'s kernel when one is given, else a
     new one); on a failing cell, raise RenderError naming it."""
-    _skip_iri_grammar()
+    skip_iri_grammar()
     papermill = _import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
@@ -189,32 +180,6 @@ def execute_notebook(
         raise RenderError(_describe_failure(output, exc), exc.ename) from None
     nb: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
     return nb
-
-
-@contextlib.contextmanager
-def started_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Iterator[Any]:
-    """Launch the kernel before anything else is imported: it boots on the other core while
-    this process imports papermill and reads the notebook; with a zygote (a batch), it is forked
-    from one that has imported everything already. Killed when the block ends."""
-    _skip_iri_grammar()
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    manager = AsyncKernelManager(kernel_name=kernel)
-    extra: list[str] = []
-    if zygote is not None:
-        manager.kernel_id = str(uuid.uuid4())
-        manager.provisioner = provisioner_for(manager, zygote)
-    elif (spec := manager.kernel_spec) is not None and launcher_prefix(spec.argv) is not None:
-        # ipykernel imports the brief's modules while it waits for this process to send the
-        # first cell, instead of after: the setup cell then only loads the data
-        extra = [f"--IPKernelApp.exec_lines={[f'import {BRIEF_MODULE}']!r}"]
-    run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), extra_arguments=extra)
-    try:
-        yield manager
-    finally:
-        # the notebook has run or failed: nothing in the kernel is worth a graceful shutdown
-        run_sync(manager.shutdown_kernel)(now=True)
 
 
 def _describe_failure(output: Path, exc: Any) -> str:
@@ -443,6 +408,7 @@ def render(
     notebook: Path = NOTEBOOK,
     pdf_workers: int | None = None,
     zygote: Zygote | None = None,
+    kernel_manager: Any = None,
 ) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing.
 
@@ -450,7 +416,9 @@ def render(
     it; the parent process only hashes the files meanwhile, and lays out the PDF's sections on
     worker processes as the kernel writes them (`pdf_workers` of them, by default up to two;
     0 lays them out on a thread of this process, for a batch whose briefs fill the cores).
-    A batch also passes a zygote, from which the kernel is forked.
+    A batch also passes a zygote, from which the kernel is forked; `ca-brief render` passes
+    the `kernel_manager` of a kernel it started first (kernel.start_kernel). Either way the
+    kernel is killed once the notebook has run.
     Invalid data raises DataError, as `validate` would report it."""
     start = time.perf_counter()
     check_name(name)
@@ -470,7 +438,7 @@ def render(
         # the kernel is the critical path: launched before the threads below compete for the
         # interpreter, it boots while they start; it is shut down as soon as the notebook has run
         try:
-            with started_kernel(kernel, zygote) as kernel_manager:
+            with started_kernel(kernel, zygote, kernel_manager) as kernel_manager:
                 hashing = ThreadPoolExecutor(max_workers=1)
                 cleanup.callback(hashing.shutdown, cancel_futures=True)
                 manifest_future = hashing.submit(
