@@ -420,8 +420,11 @@ def test_invalid_data_exits_2_with_the_problems_and_writes_nothing(tmp_path: Pat
 
 
 def test_params_file_and_options(tmp_path: Path) -> None:
+    """Also: once the command has exited, none of its processes (kernel, PDF workers and their
+    fork server) is left, and it printed nothing on stderr."""
     params = tmp_path / "p.yaml"
     params.write_text("countries: [KG]\nside: ukraine\ntitle: A Kyrgyz brief\n", encoding="utf-8")
+    mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
     proc = subprocess.run(
         [
             CLI,
@@ -438,8 +441,11 @@ def test_params_file_and_options(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **dict([mark.split("=")])},
     )
     assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert _processes_with(mark) == []
     manifest = json.loads((tmp_path / "kg.manifest.json").read_text(encoding="utf-8"))
     assert (
         manifest["parameters"]["countries"] == ["KG"] and manifest["parameters"]["side"] == "both"

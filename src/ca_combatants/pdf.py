@@ -145,7 +145,9 @@ class PartPool:
             if sys.platform == "linux":  # elsewhere the call would lower the whole process
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _NICENESS)
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["ca_combatants._weasyprint", "pikepdf", __name__])
+            context.set_forkserver_preload(
+                ["ca_combatants._forkserver", "ca_combatants._weasyprint", "pikepdf", __name__]
+            )
             executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             for _ in range(workers):
                 executor.submit(_warm)  # starts every worker now, from this thread
