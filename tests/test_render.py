@@ -453,6 +453,33 @@ def test_params_file_and_options(tmp_path: Path) -> None:
     assert "A Kyrgyz brief" in (tmp_path / "kg.html").read_text(encoding="utf-8")
 
 
+def test_a_batch_worker_lays_out_a_part_its_briefs_share_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What remember_parts() gives a batch worker: the same part again is the same bytes,
+    without laying it out again; another part is laid out."""
+    monkeypatch.setattr(pdf_module, "_remembered", pdf_module._RememberedParts(size=2))
+    laid_out: list[str] = []
+    real = pdf_module.lay_out
+
+    def counting(html: str, *args: Any) -> pdf_module.Part:
+        laid_out.append(html)
+        return real(html, *args)
+
+    monkeypatch.setattr(pdf_module, "lay_out", counting)
+    css = render_module.brief_css()
+    one, other = "<p>Қазақстан</p>", "<p>Кыргызстан</p>"
+    pool = pdf_module.PartPool(0)
+    try:
+        first = pool.lay_out(one, b"one", None, css).result()
+        again = pool.lay_out(one, b"one", None, css).result()
+        pool.lay_out(other, b"other", None, css).result()
+    finally:
+        pool.close()
+    assert again == first and first.pages == 1
+    assert laid_out == [one, other]
+
+
 # ----------------------------------------------------------------------------- batch
 
 

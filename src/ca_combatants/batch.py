@@ -15,6 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from . import pdf
 from .params import BriefParams, ParamsError, parse_params
 from .paths import TEMPLATES_DIR
 from .render import KERNEL_NAME, RenderError, check_name, render
@@ -75,6 +76,7 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
 
 _zygote: Zygote | None = None  # one per worker process
 _stop: Any = None  # set by the batch on Ctrl-C: a brief already handed to a worker does not start
+_interrupted = False  # this worker saw Ctrl-C: it starts no other brief
 INTERRUPTED = "interrupted: nothing was written"
 NOT_STARTED = "not started: the batch was interrupted"
 
@@ -82,19 +84,28 @@ NOT_STARTED = "not started: the batch was interrupted"
 def _start_worker(stop: Any) -> None:
     """Start this worker's kernel zygote, which imports while the first brief begins.
 
-    Ctrl-C reaches every process of the terminal's group. A worker between briefs ignores it;
-    one rendering a brief stops that brief, which cleans up after itself (see _run); the batch
-    cancels what has not started."""
+    Ctrl-C reaches every process of the terminal's group. A worker between briefs notes it;
+    one rendering a brief stops that brief, which cleans up after itself (see _run); neither
+    starts another, and the batch cancels what has not started."""
     global _zygote, _stop
     _stop = stop
     _zygote = Zygote(KERNEL_NAME)
+    pdf.remember_parts()  # the briefs this worker renders share some parts whole
     multiprocessing.util.Finalize(None, _zygote.close, exitpriority=10)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, _note_interrupt)
+
+
+def _note_interrupt(_signum: int, _frame: Any) -> None:
+    """Ctrl-C between briefs: start no other. (The batch's stop event says the same, but a
+    worker may take its next brief before the batch has set it.)"""
+    global _interrupted
+    _interrupted = True
 
 
 def _run(job: Job, output_dir: Path) -> Outcome:
     start = time.perf_counter()
-    if _stop is not None and _stop.is_set():
+    global _interrupted
+    if _interrupted or (_stop is not None and _stop.is_set()):
         return Outcome(job.name, False, 0.0, NOT_STARTED, {})
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
@@ -108,6 +119,7 @@ def _run(job: Job, output_dir: Path) -> Outcome:
             {k: str(v) for k, v in done.files.items()},
         )
     except KeyboardInterrupt:
+        _interrupted = True
         return Outcome(job.name, False, time.perf_counter() - start, INTERRUPTED, {})
     except (RenderError, ParamsError, ValueError) as exc:
         return Outcome(job.name, False, time.perf_counter() - start, str(exc), {})
@@ -116,7 +128,7 @@ def _run(job: Job, output_dir: Path) -> Outcome:
             job.name, False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}", {}
         )
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, _note_interrupt)
 
 
 def run_batch(

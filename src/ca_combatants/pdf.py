@@ -10,6 +10,7 @@ drawn over each page. The parent process imports neither WeasyPrint nor pikepdf 
 
 from __future__ import annotations
 
+import collections
 import datetime
 import functools
 import hashlib
@@ -103,6 +104,44 @@ def lay_out(
     return Part(pdf, len(document.pages), tuple(sorted(defined)))
 
 
+class _RememberedParts:
+    """Laid-out parts kept for the briefs that follow in the same process (a batch worker): a
+    batch's briefs share parts whole (the key judgments of every country and side, the
+    methodology of most, the page numbers of any two with as many pages). A part is the same
+    bytes for the same HTML, identifier, attachment and stylesheet, so one laid out before is
+    as good as a new one. The oldest go first beyond `size`."""
+
+    def __init__(self, size: int = 32):
+        self._size = size
+        self._parts: collections.OrderedDict[tuple[Any, ...], Part] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def lay_out(
+        self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
+    ) -> Part:
+        key = (html, pdf_id, attachment, stylesheet)
+        with self._lock:
+            if key in self._parts:
+                self._parts.move_to_end(key)
+                return self._parts[key]
+        part = lay_out(html, pdf_id, attachment, stylesheet)
+        with self._lock:
+            self._parts[key] = part
+            while len(self._parts) > self._size:
+                self._parts.popitem(last=False)
+        return part
+
+
+_remembered: _RememberedParts | None = None
+
+
+def remember_parts() -> None:
+    """From now on this process keeps the parts it lays out on a thread (PartPool(0)) for the
+    briefs that follow; a batch worker calls it once."""
+    global _remembered
+    _remembered = _RememberedParts()
+
+
 def _warm() -> None:
     """Start the worker early, so WeasyPrint's fonts are set up before the first section."""
     from ._weasyprint import weasyprint
@@ -134,6 +173,7 @@ class PartPool:
 
     def __init__(self, workers: int):
         self.workers = max(1, workers)
+        self._on_thread = workers == 0
         self._started: Future[Executor] = Future()
         if workers == 0:
             self._started.set_result(ThreadPoolExecutor(max_workers=1))
@@ -175,7 +215,10 @@ class PartPool:
     def lay_out(
         self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
     ) -> Future[Part]:
-        return self.submit(lay_out, html, pdf_id, attachment, stylesheet)
+        # on this process's thread, a batch worker's parts laid out for an earlier brief serve
+        remembered = _remembered if self._on_thread else None
+        fn = lay_out if remembered is None else remembered.lay_out
+        return self.submit(fn, html, pdf_id, attachment, stylesheet)
 
     def close(self, cancel: bool = False) -> None:
         try:
