@@ -12,6 +12,7 @@ import pytest
 
 from ca_combatants import dataset
 from ca_combatants.cli import main
+from ca_combatants.datafiles import validated_before
 from ca_combatants.paths import DEFAULT_DATA_DIR
 
 from .conftest import read_rows, write_rows
@@ -473,6 +474,7 @@ def test_a_package_validated_before_is_loaded_without_validating_again(
 
     monkeypatch.setattr(dataset, "check", no_validation)
     _assert_same_dataset(dataset.load(data_copy), validated)
+    assert validated_before(data_copy)  # what a batch asks, without pandas
 
 
 def test_any_change_to_the_data_is_validated_again(
@@ -481,6 +483,7 @@ def test_any_change_to_the_data_is_validated_again(
     monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
     dataset.load(data_copy)
     edit_cell(data_copy, "persons", "per_abu_yunus", "side", "rusia")
+    assert not validated_before(data_copy)
     with pytest.raises(dataset.DataError) as info:
         dataset.load(data_copy)
     assert len(info.value.problems) == 1
@@ -503,4 +506,5 @@ def test_loading_without_a_cache_validates_every_time(
     monkeypatch.setattr(dataset, "check", lambda d: calls.append(Path(d)) or real_check(d))
     first, second = dataset.load(data_copy), dataset.load(data_copy)
     assert calls == [data_copy, data_copy]
+    assert not validated_before(data_copy)
     _assert_same_dataset(first, second)

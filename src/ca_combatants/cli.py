@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
+from .datafiles import validated_before
 from .errors import ParamsError
 from .paths import DEFAULT_DATA_DIR
 
@@ -150,9 +151,11 @@ def _batch(args: argparse.Namespace) -> int:
             jobs = jobs_from_list(_read_yaml(args.param_sets), base)  # type: ignore[arg-type]
         else:
             raise ParamsError("batch needs --grid NAME=V1,V2 (repeatable) or --param-sets FILE")
-        from . import dataset
+        data_dir = Path(str(base.get("data_dir") or DEFAULT_DATA_DIR))
+        if not validated_before(data_dir):  # checked without pandas when it has passed before
+            from . import dataset
 
-        dataset.load(Path(str(base.get("data_dir") or DEFAULT_DATA_DIR)))
+            dataset.load(data_dir)
     except (ParamsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,17 +1,23 @@
 """The data package's files, read without pandas: the descriptor, every file's SHA-256 and the
-newest publication date. A render needs these for its manifest before the data is loaded."""
+newest publication date, and whether this exact package has passed validation before. A render
+needs these for its manifest before the data is loaded; a batch, to skip validating it again."""
 
 from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir
 from .errors import DataDirError
+from .paths import PACKAGE_DIR
 
 DESCRIPTOR = "datapackage.json"
 
@@ -59,3 +65,41 @@ def describe(data_dir: Path) -> Description:
                 newest = date if newest is None or date > newest else newest
     hashes = {rel: sha256(data_dir / rel) for rel in sorted(set(paths))}
     return Description(str(descriptor.get("version", "")), hashes, newest)
+
+
+# ----------------------------------------------------------------------------- validated before
+
+
+@functools.cache
+def _validator_identity() -> bytes:
+    """The validator's code and the libraries it runs on: a change to any of them validates
+    every package again."""
+    digest = hashlib.sha256()
+    for module in ("dataset.py", "datafiles.py", "errors.py"):
+        digest.update((PACKAGE_DIR / module).read_bytes())
+    for package in ("pandas", "pandera", "pyarrow"):
+        digest.update(f"{package} {metadata.version(package)}\n".encode())
+    digest.update(sys.version.encode())
+    return digest.digest()
+
+
+def validation_stamp(data_dir: Path) -> Path | None:
+    """Where the mark that this exact package passed this exact validator is kept (see
+    dataset.load); None without a cache, or when the package cannot even be read (validation
+    then says why). Needs no pandas."""
+    folder = cache_dir("validated")
+    if folder is None:
+        return None
+    try:
+        files = describe(data_dir).file_hashes  # the descriptor, every table, every archived text
+    except (OSError, ValueError, KeyError, StopIteration, csv.Error, DataDirError):
+        return None
+    digest = hashlib.sha256(_validator_identity())
+    for rel, sha in files.items():
+        digest.update(f"{rel}\0{sha}\n".encode())
+    return folder / digest.hexdigest()
+
+
+def validated_before(data_dir: Path) -> bool:
+    stamp = validation_stamp(data_dir)
+    return stamp is not None and stamp.is_file()

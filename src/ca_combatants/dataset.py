@@ -26,10 +26,8 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .cache import cache_dir
-from .datafiles import describe, read_descriptor
-from .errors import DataDirError, DataError, Problem
-from .paths import PACKAGE_DIR
+from .datafiles import read_descriptor, validation_stamp
+from .errors import DataError, Problem
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -994,7 +992,7 @@ def load(data_dir: Path | str) -> Dataset:
     validates."""
     _use_system_allocator()
     data_dir = Path(data_dir)
-    stamp = _validation_stamp(data_dir)
+    stamp = validation_stamp(data_dir)
     if stamp is not None and stamp.is_file():
         dataset = _load_validated_before(data_dir)
         if dataset is not None:
@@ -1011,35 +1009,6 @@ def load(data_dir: Path | str) -> Dataset:
         with contextlib.suppress(OSError):
             stamp.touch()
     return dataset
-
-
-@functools.cache
-def _validator_identity() -> bytes:
-    from importlib import metadata
-
-    digest = hashlib.sha256()
-    for module in ("dataset.py", "datafiles.py", "errors.py"):
-        digest.update((PACKAGE_DIR / module).read_bytes())
-    for package in ("pandas", "pandera", "pyarrow"):
-        digest.update(f"{package} {metadata.version(package)}\n".encode())
-    digest.update(sys.version.encode())
-    return digest.digest()
-
-
-def _validation_stamp(data_dir: Path) -> Path | None:
-    """Where the mark that this exact package passed validation is kept; None without a cache
-    or when the package cannot even be read (validation then says why)."""
-    folder = cache_dir("validated")
-    if folder is None:
-        return None
-    try:
-        files = describe(data_dir).file_hashes  # the descriptor, every table, every archived text
-    except (OSError, ValueError, KeyError, StopIteration, csv.Error, DataDirError):
-        return None
-    digest = hashlib.sha256(_validator_identity())
-    for rel, sha in files.items():
-        digest.update(f"{rel}\0{sha}\n".encode())
-    return folder / digest.hexdigest()
 
 
 def _load_validated_before(data_dir: Path) -> Dataset | None:
