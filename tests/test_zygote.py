@@ -175,3 +175,19 @@ def test_the_render_kernel_preloads_the_brief_and_its_client_notices_a_dead_kern
         client.stop_channels()
     finally:
         stop_kernel(manager)
+
+
+def test_a_zygote_ignores_ctrl_c_from_its_first_instruction() -> None:
+    """Ctrl-C while the zygote still imports must not print its KeyboardInterrupt traceback:
+    the batch handles Ctrl-C. Checked while it imports, before it could set anything itself."""
+    z = Zygote(KERNEL_NAME)
+    try:
+        assert z._proc is not None
+        status = Path(f"/proc/{z._proc.pid}/status").read_text()
+        ignored = int(
+            next(x for x in status.splitlines() if x.startswith("SigIgn:")).split()[1], 16
+        )
+        assert ignored & (1 << (signal.SIGINT - 1))
+    finally:
+        z.close()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # ours is as it was

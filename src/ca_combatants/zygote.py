@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,22 @@ def launcher_prefix(argv: list[str]) -> list[str] | None:
     return None
 
 
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """What is started inside ignores Ctrl-C from its first instruction: Linux passes an ignored
+    signal on through exec, and Python then leaves it ignored. Otherwise a Ctrl-C while the
+    zygote is still importing, before serve() ignores it, prints a KeyboardInterrupt traceback;
+    the batch handles Ctrl-C. Only the main thread may change how a signal is handled."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Zygote:
     """The client end: starts the zygote for a kernelspec and asks it for kernels."""
 
@@ -153,13 +170,14 @@ class Zygote:
         self._replies, replies_w = os.pipe()
         env = {**os.environ, **spec.env}
         try:
-            self._proc = subprocess.Popen(
-                [*self.prefix, "-m", __name__, str(requests_r), str(replies_w)],
-                pass_fds=(requests_r, replies_w),
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=REPO_ROOT,
-            )
+            with _ctrl_c_ignored():
+                self._proc = subprocess.Popen(
+                    [*self.prefix, "-m", __name__, str(requests_r), str(replies_w)],
+                    pass_fds=(requests_r, replies_w),
+                    stdin=subprocess.DEVNULL,
+                    env=env,
+                    cwd=REPO_ROOT,
+                )
         except OSError:
             self._ready = False
         finally:
