@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -388,19 +389,26 @@ def test_bad_parameters_exit_2_with_one_message(
     assert _processes_with(mark) == []
 
 
-def _processes_with(environment_entry: str) -> list[str]:
-    """Live processes whose environment holds the entry (what a command started, kernels too)."""
+def _live_processes(matches: Callable[[str, list[str]], bool]) -> list[str]:
+    """Live processes for which matches(pid, fields of /proc/PID/stat after the name) holds."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                environ = Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
-                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                if fields[0] != "Z" and matches(entry, fields):
+                    found.append(entry)
             except OSError:
                 continue
-            if environment_entry.encode() in environ and state != "Z":
-                found.append(entry)
     return found
+
+
+def _processes_with(environment_entry: str) -> list[str]:
+    """Live processes whose environment holds the entry (what a command started, kernels too)."""
+    entry = environment_entry.encode()
+    return _live_processes(
+        lambda pid, _: entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    )
 
 
 def test_invalid_data_exits_2_with_the_problems_and_writes_nothing(tmp_path: Path) -> None:
@@ -534,16 +542,7 @@ def test_batch_grid_names_each_combination(tmp_path: Path) -> None:
 
 def _session_members(session: int) -> list[str]:
     """Processes still alive in a session (the batch, its workers, zygotes and kernels)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[3]) == session and fields[0] != "Z":
-                found.append(entry)
-    return found
+    return _live_processes(lambda _, fields: int(fields[3]) == session)
 
 
 def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ batch the kernel is forked from a zygote that has imported them already (zygote.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 import uuid
@@ -75,6 +76,7 @@ def started_kernel(
         stop_kernel(manager)
 
 
+@functools.cache  # one class for every kernel of the process
 def _client_class() -> type:
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_core.utils import ensure_async

@@ -10,7 +10,6 @@ drawn over each page. The parent process imports neither WeasyPrint nor pikepdf 
 
 from __future__ import annotations
 
-import collections
 import datetime
 import functools
 import hashlib
@@ -109,27 +108,16 @@ class _RememberedParts:
     batch's briefs share parts whole (the key judgments of every country and side, the
     methodology of most, the page numbers of any two with as many pages). A part is the same
     bytes for the same HTML, identifier, attachment and stylesheet, so one laid out before is
-    as good as a new one. The oldest go first beyond `size`."""
+    as good as a new one. The least recently used go first beyond `size`."""
 
     def __init__(self, size: int = 32):
-        self._size = size
-        self._parts: collections.OrderedDict[tuple[Any, ...], Part] = collections.OrderedDict()
-        self._lock = threading.Lock()
+        self.lay_out = functools.lru_cache(maxsize=size)(self._lay_out)
 
-    def lay_out(
-        self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
+    @staticmethod
+    def _lay_out(
+        html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
     ) -> Part:
-        key = (html, pdf_id, attachment, stylesheet)
-        with self._lock:
-            if key in self._parts:
-                self._parts.move_to_end(key)
-                return self._parts[key]
-        part = lay_out(html, pdf_id, attachment, stylesheet)
-        with self._lock:
-            self._parts[key] = part
-            while len(self._parts) > self._size:
-                self._parts.popitem(last=False)
-        return part
+        return lay_out(html, pdf_id, attachment, stylesheet)  # looked up at each call
 
 
 _remembered: _RememberedParts | None = None
