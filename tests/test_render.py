@@ -48,6 +48,14 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def private_temp(tmp_path: Path) -> dict[str, str]:
+    """An environment whose temporary folder (kernel connection files, multiprocessing's
+    folders) is the test's own, so the test can see what a command leaves in it."""
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    return {**os.environ, "TMPDIR": str(folder)}
+
+
 @pytest.fixture(scope="module")
 def default_brief(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("default")
@@ -316,11 +324,13 @@ def test_interrupted_render_leaves_the_old_report_and_no_temporary_files(
     default_brief: Path, tmp_path: Path
 ) -> None:
     out, before = earlier_report(default_brief, tmp_path)
+    env = private_temp(tmp_path)
     proc = subprocess.Popen(
         [CLI, "render", "--output-dir", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while (
@@ -334,6 +344,7 @@ def test_interrupted_render_leaves_the_old_report_and_no_temporary_files(
     assert "interrupted: nothing was written" in err
     assert snapshot(out) == before
     assert leftovers(out) == []
+    assert os.listdir(env["TMPDIR"]) == []
 
 
 def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) -> None:
@@ -548,6 +559,7 @@ def _session_members(session: int) -> list[str]:
 def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
+    env = private_temp(tmp_path)
     # as in a terminal: Ctrl-C goes to every process of the foreground group
     proc = subprocess.Popen(
         [CLI, "batch", "--grid", "countries=KZ,KG,TJ,UZ", "--output-dir", str(out), "--quiet"],
@@ -555,6 +567,7 @@ def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Pat
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=env,
     )
     deadline = time.monotonic() + 90
     while not leftovers(out) and time.monotonic() < deadline:  # two briefs under way
@@ -576,6 +589,8 @@ def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Pat
     assert written == {f"{n}.{ext}" for n in finished for ext in FILES}
     time.sleep(1.0)
     assert _session_members(proc.pid) == []  # no worker, zygote or kernel left running
+    # nor any kernel's connection file, however early in its start the kernel was stopped
+    assert os.listdir(env["TMPDIR"]) == []
 
 
 # ----------------------------------------------------------------------------- a browser

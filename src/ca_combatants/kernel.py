@@ -49,7 +49,11 @@ def start_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Any
     if zygote is not None:
         manager.kernel_id = str(uuid.uuid4())
         manager.provisioner = provisioner_for(manager, zygote)
-    run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), extra_arguments=extra)
+    try:
+        run_sync(manager.start_kernel)(cwd=str(REPO_ROOT), extra_arguments=extra)
+    except BaseException:  # Ctrl-C or a failed launch: no kernel, no connection file left
+        stop_kernel(manager)
+        raise
     return manager
 
 
@@ -58,8 +62,13 @@ def stop_kernel(manager: Any) -> None:
     kernel is worth a graceful shutdown."""
     from jupyter_core.utils import run_sync
 
-    if manager.has_kernel:
-        run_sync(manager.shutdown_kernel)(now=True)
+    try:
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+    finally:
+        # shutting down removes the connection file, but a kernel stopped while it started,
+        # or one that died, is not shut down: its file would stay in the temporary folder
+        manager.cleanup_connection_file()
 
 
 @contextlib.contextmanager
