@@ -472,31 +472,36 @@ def test_params_file_and_options(tmp_path: Path) -> None:
     assert "A Kyrgyz brief" in (tmp_path / "kg.html").read_text(encoding="utf-8")
 
 
-def test_a_batch_worker_lays_out_a_part_its_briefs_share_once(
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_batch_lays_out_a_part_its_briefs_share_once_for_all_its_workers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """What remember_parts() gives a batch worker: the same part again is the same bytes,
-    without laying it out again; another part is laid out."""
-    monkeypatch.setattr(pdf_module, "_remembered", pdf_module._RememberedParts(size=2))
-    laid_out: list[str] = []
+    """What share_parts() gives a batch's workers: a part one worker laid out is the same bytes
+    for another, which does not lay it out again; a part with other HTML, another identifier
+    or another stylesheet is laid out."""
+    laid_out: list[tuple[str, bytes]] = []
     real = pdf_module.lay_out
 
-    def counting(html: str, *args: Any) -> pdf_module.Part:
-        laid_out.append(html)
-        return real(html, *args)
+    def counting(html: str, pdf_id: bytes, *args: Any) -> pdf_module.Part:
+        laid_out.append((html, pdf_id))
+        return real(html, pdf_id, *args)
 
     monkeypatch.setattr(pdf_module, "lay_out", counting)
     css = render_module.brief_css()
     one, other = "<p>Қазақстан</p>", "<p>Кыргызстан</p>"
-    pool = pdf_module.PartPool(0)
-    try:
-        first = pool.lay_out(one, b"one", None, css).result()
-        again = pool.lay_out(one, b"one", None, css).result()
-        pool.lay_out(other, b"other", None, css).result()
-    finally:
-        pool.close()
-    assert again == first and first.pages == 1
-    assert laid_out == [one, other]
+    results = []
+    for worker in range(2):  # two workers, each with its own handle on the batch's folder
+        monkeypatch.setattr(pdf_module, "_shared", pdf_module._SharedParts(str(tmp_path)))
+        pool = pdf_module.PartPool(0)
+        try:
+            results.append(pool.lay_out(one, b"one", None, css).result())
+            if worker == 1:
+                pool.lay_out(other, b"one", None, css).result()
+                pool.lay_out(one, b"two", None, css).result()
+                pool.lay_out(one, b"one", None, css + "p { color: red }").result()
+        finally:
+            pool.close()
+    assert results[1] == results[0] and results[0].pages == 1
+    assert laid_out == [(one, b"one"), (other, b"one"), (one, b"two"), (one, b"one")]
 
 
 # ----------------------------------------------------------------------------- batch
@@ -549,6 +554,30 @@ def test_batch_grid_names_each_combination(tmp_path: Path) -> None:
         tmp_path / "brief-TM-ukraine.pdf"
     ).exists()
     assert "2 ok, 0 failed" in proc.stdout
+
+
+def test_a_batch_gives_the_same_bytes_as_render(default_brief: Path, tmp_path: Path) -> None:
+    """A batch's kernels are forked from a zygote and its workers lay out on a thread, sharing
+    parts: the default brief, rendered last, takes every section and the page numbers from the
+    first brief (the same parameters under another name), yet is the same HTML and PDF as
+    `render` writes."""
+    sets = tmp_path / "sets.yaml"
+    sets.write_text(
+        "- {name: first}\n- {name: kz, countries: [KZ]}\n- {name: brief}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [CLI, "batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for kind in ("html", "pdf"):
+        assert (out / f"brief.{kind}").read_bytes() == (
+            default_brief / f"brief.{kind}"
+        ).read_bytes()
 
 
 def _session_members(session: int) -> list[str]:

@@ -7,6 +7,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import signal
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ INTERRUPTED = "interrupted: nothing was written"
 NOT_STARTED = "not started: the batch was interrupted"
 
 
-def _start_worker(stop: Any) -> None:
+def _start_worker(stop: Any, parts_folder: str) -> None:
     """Start this worker's kernel zygote, which imports while the first brief begins.
 
     Ctrl-C reaches every process of the terminal's group. A worker between briefs notes it;
@@ -90,7 +91,7 @@ def _start_worker(stop: Any) -> None:
     global _zygote, _stop
     _stop = stop
     _zygote = Zygote(KERNEL_NAME)
-    pdf.remember_parts()  # the briefs this worker renders share some parts whole
+    pdf.share_parts(parts_folder)  # the batch's briefs share some parts whole
     multiprocessing.util.Finalize(None, _zygote.close, exitpriority=10)
     signal.signal(signal.SIGINT, _note_interrupt)
 
@@ -142,8 +143,9 @@ def run_batch(
     interrupted = False
     stop = multiprocessing.Event()
     with (
+        tempfile.TemporaryDirectory(prefix="ca-brief-parts-") as parts_folder,
         ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(stop,)
+            max_workers=workers, initializer=_start_worker, initargs=(stop, parts_folder)
         ) as pool,
         tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
     ):

@@ -103,31 +103,50 @@ def lay_out(
     return Part(pdf, len(document.pages), tuple(sorted(defined)))
 
 
-class _RememberedParts:
-    """Laid-out parts kept for the briefs that follow in the same process (a batch worker): a
-    batch's briefs share parts whole (the key judgments of every country and side, the
+class _SharedParts:
+    """Laid-out parts shared by the workers of a batch, in a folder the batch removes when it
+    ends: a batch's briefs share parts whole (the key judgments of every country and side, the
     methodology of most, the page numbers of any two with as many pages). A part is the same
-    bytes for the same HTML, identifier, attachment and stylesheet, so one laid out before is
-    as good as a new one. The least recently used go first beyond `size`."""
+    bytes for the same HTML, identifier, attachment and stylesheet, so one laid out for an
+    earlier brief, by either worker, is as good as a new one. diskcache keeps the parts safe
+    for several processes to read and write at once; it drops the oldest beyond `size_limit`."""
 
-    def __init__(self, size: int = 32):
-        self.lay_out = functools.lru_cache(maxsize=size)(self._lay_out)
+    def __init__(self, folder: str, size_limit: int = 512 * 2**20):
+        import diskcache
 
-    @staticmethod
-    def _lay_out(
-        html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
+        self._cache = diskcache.Cache(folder, size_limit=size_limit)
+
+    def lay_out(
+        self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
     ) -> Part:
-        return lay_out(html, pdf_id, attachment, stylesheet)  # looked up at each call
+        key = _part_key(html, pdf_id, attachment, stylesheet)
+        part = self._cache.get(key)
+        if not isinstance(part, Part):
+            part = lay_out(html, pdf_id, attachment, stylesheet)
+            self._cache.set(key, part)
+        return part
 
 
-_remembered: _RememberedParts | None = None
+def _part_key(html: str, pdf_id: bytes, attachment: Attachment | None, stylesheet: str) -> str:
+    digest = hashlib.sha256()
+    fields: list[str | bytes] = [html, pdf_id, stylesheet]
+    if attachment is not None:
+        fields += [attachment.name, attachment.text, attachment.description]
+        fields.append(attachment.stamp.isoformat())
+    for field in fields:
+        data = field.encode("utf-8") if isinstance(field, str) else field
+        digest.update(len(data).to_bytes(8, "big") + data)  # lengths keep the fields apart
+    return digest.hexdigest()
 
 
-def remember_parts() -> None:
-    """From now on this process keeps the parts it lays out on a thread (PartPool(0)) for the
-    briefs that follow; a batch worker calls it once."""
-    global _remembered
-    _remembered = _RememberedParts()
+_shared: _SharedParts | None = None
+
+
+def share_parts(folder: str) -> None:
+    """From now on this process reads and keeps the parts it lays out on a thread
+    (PartPool(0)) in `folder`, which every worker of a batch is given."""
+    global _shared
+    _shared = _SharedParts(folder)
 
 
 def _warm() -> None:
@@ -203,9 +222,9 @@ class PartPool:
     def lay_out(
         self, html: str, pdf_id: bytes, attachment: Attachment | None = None, stylesheet: str = ""
     ) -> Future[Part]:
-        # on this process's thread, a batch worker's parts laid out for an earlier brief serve
-        remembered = _remembered if self._on_thread else None
-        fn = lay_out if remembered is None else remembered.lay_out
+        # on this process's thread, parts a batch's workers laid out for earlier briefs serve
+        shared = _shared if self._on_thread else None
+        fn = lay_out if shared is None else shared.lay_out
         return self.submit(fn, html, pdf_id, attachment, stylesheet)
 
     def close(self, cancel: bool = False) -> None:
