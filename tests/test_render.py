@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from ca_combatants.paths import NOTEBOOK, REPO_ROOT
 from ca_combatants.render import RenderError, render
 from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
 from ca_combatants.zygote import Zygote
+from tests.processes import live_processes
 
 CLI = str(Path(sys.executable).parent / "ca-brief")
 FILES = ("html", "pdf", "ipynb", "manifest.json")
@@ -400,24 +400,10 @@ def test_bad_parameters_exit_2_with_one_message(
     assert _processes_with(mark) == []
 
 
-def _live_processes(matches: Callable[[str, list[str]], bool]) -> list[str]:
-    """Live processes for which matches(pid, fields of /proc/PID/stat after the name) holds."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                if fields[0] != "Z" and matches(entry, fields):
-                    found.append(entry)
-            except OSError:
-                continue
-    return found
-
-
 def _processes_with(environment_entry: str) -> list[str]:
     """Live processes whose environment holds the entry (what a command started, kernels too)."""
     entry = environment_entry.encode()
-    return _live_processes(
+    return live_processes(
         lambda pid, _: entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
     )
 
@@ -582,7 +568,7 @@ def test_a_batch_gives_the_same_bytes_as_render(default_brief: Path, tmp_path: P
 
 def _session_members(session: int) -> list[str]:
     """Processes still alive in a session (the batch, its workers, zygotes and kernels)."""
-    return _live_processes(lambda _, fields: int(fields[3]) == session)
+    return live_processes(lambda _, fields: int(fields[3]) == session)
 
 
 def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:

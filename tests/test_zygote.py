@@ -4,6 +4,7 @@ never left behind), and WeasyPrint imported without running a C compiler."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import time
@@ -17,6 +18,7 @@ from jupyter_client.blocking import BlockingKernelClient
 from ca_combatants.kernel import KERNEL_NAME, start_kernel, started_kernel, stop_kernel
 from ca_combatants.paths import REPO_ROOT
 from ca_combatants.zygote import Zygote, launcher_prefix
+from tests.processes import live_processes
 
 PROBE = (
     "import json, os, sys\n"
@@ -98,6 +100,56 @@ def test_kernels_end_with_their_zygote(zygote: Zygote) -> None:
         kernel = probe(manager)["pid"]
         zygote._proc.send_signal(signal.SIGKILL)  # the batch worker's zygote dies hard
         assert gone(kernel)
+
+
+def _probe_a_forked_kernel(zygote: Zygote, results: Any) -> None:
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        results.put(probe(manager))
+
+
+def test_processes_forked_after_the_zygote_share_it(zygote: Zygote) -> None:
+    """As a batch's workers do: each asks the one zygote for kernels, at the same time."""
+    assert zygote._proc is not None
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    workers = [
+        context.Process(target=_probe_a_forked_kernel, args=(zygote, results)) for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    seen = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert all(s["ppid"] == zygote._proc.pid for s in seen)  # forked, not started afresh
+    assert seen[0]["pid"] != seen[1]["pid"]
+    assert all(gone(s["pid"]) for s in seen)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in live_processes(lambda _, fields: int(fields[1]) == pid)]
+
+
+def test_a_kernel_whose_request_was_cut_short_is_ended_by_the_next_request(
+    zygote: Zygote, tmp_path: Path
+) -> None:
+    """A worker interrupted between asking for a kernel and reading the answer leaves the
+    answer in the shared pipe; whoever asks next skips it and ends that kernel."""
+    assert zygote._proc is not None
+    unclaimed = {
+        "id": "cut-short",
+        "args": ["-f", str(tmp_path / "unclaimed.json")],
+        "env": dict(os.environ),
+        "cwd": str(REPO_ROOT),
+    }
+    os.write(zygote._requests, (json.dumps(unclaimed) + "\n").encode())
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        seen = probe(manager)
+        assert seen["ppid"] == zygote._proc.pid
+        deadline = time.monotonic() + 10
+        while _children(zygote._proc.pid) != [seen["pid"]] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _children(zygote._proc.pid) == [seen["pid"]]
 
 
 def test_only_an_ipykernel_launcher_kernelspec_is_forked() -> None:

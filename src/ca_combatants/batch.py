@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import itertools
 import multiprocessing
-import multiprocessing.util
 import os
 import signal
 import tempfile
@@ -75,24 +76,36 @@ def jobs_from_list(items: list[Any], base: dict[str, Any]) -> list[Job]:
     return jobs
 
 
-_zygote: Zygote | None = None  # one per worker process
+_zygote: Zygote | None = None  # the batch's, which every worker asks for kernels
 _stop: Any = None  # set by the batch on Ctrl-C: a brief already handed to a worker does not start
 _interrupted = False  # this worker saw Ctrl-C: it starts no other brief
 INTERRUPTED = "interrupted: nothing was written"
 NOT_STARTED = "not started: the batch was interrupted"
 
 
-def _start_worker(stop: Any, parts_folder: str) -> None:
-    """Start this worker's kernel zygote, which imports while the first brief begins.
+def _import_what_briefs_need() -> None:
+    """Import, before the workers are forked, what each would otherwise import for its first
+    brief (papermill, jupyter_client, WeasyPrint, pikepdf): once, not once per worker."""
+    from . import render as render_module
+    from ._weasyprint import weasyprint  # noqa: F401
+    from .kernel import skip_iri_grammar
+
+    skip_iri_grammar()
+    render_module._import_papermill()
+    for module in ("jupyter_client.manager", "jupyter_client.asynchronous", "pikepdf", "diskcache"):
+        importlib.import_module(module)
+
+
+def _start_worker(stop: Any, parts_folder: str, zygote: Zygote) -> None:
+    """Take the batch's kernel zygote and its folder of shared PDF parts.
 
     Ctrl-C reaches every process of the terminal's group. A worker between briefs notes it;
     one rendering a brief stops that brief, which cleans up after itself (see _run); neither
     starts another, and the batch cancels what has not started."""
     global _zygote, _stop
     _stop = stop
-    _zygote = Zygote(KERNEL_NAME)
+    _zygote = zygote
     pdf.share_parts(parts_folder)  # the batch's briefs share some parts whole
-    multiprocessing.util.Finalize(None, _zygote.close, exitpriority=10)
     signal.signal(signal.SIGINT, _note_interrupt)
 
 
@@ -144,11 +157,18 @@ def run_batch(
     stop = multiprocessing.Event()
     with (
         tempfile.TemporaryDirectory(prefix="ca-brief-parts-") as parts_folder,
+        # started first: it imports the kernel's libraries while this process imports its own
+        contextlib.closing(Zygote(KERNEL_NAME)) as zygote,
         ProcessPoolExecutor(
-            max_workers=workers, initializer=_start_worker, initargs=(stop, parts_folder)
+            max_workers=workers,
+            # forked, the workers share the zygote's pipes and lock, and the imports below
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(stop, parts_folder, zygote),
         ) as pool,
         tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
     ):
+        _import_what_briefs_need()  # the workers are forked at the first submit
         futures = {pool.submit(_run, job, output_dir): job for job in jobs}
         try:
             for future in as_completed(futures):

@@ -12,7 +12,8 @@ zygote runs the same interpreter with the same flags. Any other kernelspec, or a
 failed to start, gets an ordinary kernel process.
 
 Run as `python -m ca_combatants.zygote REQUESTS_FD REPLIES_FD`: one JSON request per line
-(arguments, environment, folder), one reply per line (the kernel's pid, or an error).
+(an id, arguments, environment, folder), one reply per line with the request's id (the kernel's
+pid, or why there is none).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import ctypes
 import importlib
 import json
+import multiprocessing
 import os
 import select
 import signal
@@ -28,6 +30,7 @@ import subprocess
 import sys
 import threading
 import traceback
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,7 +95,8 @@ def _become_kernel(request: dict[str, Any], own_fds: tuple[int, int]) -> None:
 
 
 def serve(requests_fd: int, replies_fd: int) -> None:
-    """Import, say ready (or why not), then fork one kernel per request until the pipe closes."""
+    """Import, then fork one kernel per request until the pipe closes. Each reply carries its
+    request's id; if the imports failed, each says so instead, and a normal kernel is started."""
     _die_with_parent()
     # the batch ends the zygote by closing the pipe; Ctrl-C is for the batch to handle
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -101,25 +105,28 @@ def serve(requests_fd: int, replies_fd: int) -> None:
         del sys.path[0]
     replies = os.fdopen(replies_fd, "w", buffering=1, encoding="utf-8")
     try:
+        failure = None
         try:
             # ipykernel sets this before the kernel's first import of matplotlib; so do we
             os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
             for module in PRELOAD:
                 importlib.import_module(module)
         except BaseException as exc:
-            replies.write(json.dumps({"error": f"{type(exc).__name__}: {exc}"}) + "\n")
-            return
-        replies.write(json.dumps({"ready": True}) + "\n")
+            failure = f"{type(exc).__name__}: {exc}"
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that end are reaped by Linux
         with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
             for line in requests:
                 request = json.loads(line)
-                pid = os.fork()
-                if pid == 0:
-                    _become_kernel(request, (requests_fd, replies_fd))
-                replies.write(json.dumps({"pid": pid}) + "\n")
+                reply: dict[str, Any] = {"id": request["id"]}
+                if failure is not None:
+                    reply["error"] = failure
+                else:
+                    reply["pid"] = pid = os.fork()
+                    if pid == 0:
+                        _become_kernel(request, (requests_fd, replies_fd))
+                replies.write(json.dumps(reply) + "\n")
     except BrokenPipeError:
-        pass  # the batch worker has gone (finished or interrupted): so do we
+        pass  # the batch has gone (finished or interrupted): so do we
     finally:
         with contextlib.suppress(OSError):
             replies.close()
@@ -154,15 +161,21 @@ def _ctrl_c_ignored() -> Iterator[None]:
 
 
 class Zygote:
-    """The client end: starts the zygote for a kernelspec and asks it for kernels."""
+    """The client end: starts the zygote for a kernelspec and asks it for kernels.
+
+    A batch starts one and forks its worker processes after it: they share it, one exchange
+    at a time under a lock they share, so the imports are paid once for the whole batch."""
+
+    LOCK_TIMEOUT = 60.0  # a worker that died holding the lock: the others start kernels as usual
 
     def __init__(self, kernel_name: str):
         from jupyter_client.kernelspec import KernelSpecManager
 
         spec = KernelSpecManager().get_kernel_spec(kernel_name)
         self.prefix = launcher_prefix(list(spec.argv))
-        self._lock = threading.Lock()
-        self._ready: bool | None = None
+        self._lock = multiprocessing.get_context("fork").Lock()  # also between threads
+        self._owner = os.getpid()
+        self._usable = False
         self._proc: subprocess.Popen[bytes] | None = None
         if self.prefix is None:
             return
@@ -178,8 +191,9 @@ class Zygote:
                     env=env,
                     cwd=REPO_ROOT,
                 )
+            self._usable = True
         except OSError:
-            self._ready = False
+            pass
         finally:
             os.close(requests_r)
             os.close(replies_w)
@@ -191,47 +205,54 @@ class Zygote:
         return cmd[len(self.prefix) + 2 :]
 
     def _reply(self) -> dict[str, Any]:
-        line = b""
+        # one byte at a time: the pipe is shared, and what follows this line is not ours
+        line = bytearray()
         while not line.endswith(b"\n"):
-            chunk = os.read(self._replies, 4096)
-            if not chunk:
+            byte = os.read(self._replies, 1)
+            if not byte:
                 raise OSError("the kernel zygote has ended")
-            line += chunk
+            line += byte
         reply: dict[str, Any] = json.loads(line)
         return reply
 
     def fork(self, args: list[str], env: dict[str, str], cwd: str) -> int | None:
         """A new kernel's pid, or None when the zygote cannot give one (start a kernel instead)."""
-        with self._lock:
-            try:
-                if self._ready is None:
-                    self._ready = "ready" in self._reply()
-                if not self._ready:
-                    return None
-                request = json.dumps({"args": args, "env": env, "cwd": cwd}) + "\n"
-                os.write(self._requests, request.encode("utf-8"))
-                pid: int = self._reply()["pid"]
-                return pid
-            except (OSError, ValueError, KeyError):
-                self._ready = False
-                return None
+        if not self._usable or not self._lock.acquire(timeout=self.LOCK_TIMEOUT):
+            return None
+        try:
+            request_id = uuid.uuid4().hex
+            request = json.dumps({"id": request_id, "args": args, "env": env, "cwd": cwd})
+            with os.fdopen(os.dup(self._requests), "wb") as requests:  # writes it all
+                requests.write(request.encode("utf-8") + b"\n")
+            while (reply := self._reply())["id"] != request_id:
+                # an exchange cut short by Ctrl-C left its kernel unclaimed: end it
+                if "pid" in reply:
+                    with contextlib.suppress(OSError):
+                        os.kill(reply["pid"], signal.SIGKILL)
+            pid: int = reply["pid"]  # KeyError: the zygote could not import
+            return pid
+        except (OSError, ValueError, KeyError):
+            self._usable = False
+            return None
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
-        with self._lock:
-            self._ready = False
-            if self._proc is None:
-                return
-            for fd in (self._requests, self._replies):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            try:
-                # closing the pipe ends it at once, unless it is still importing (Ctrl-C early
-                # in a batch); it holds nothing worth waiting for
-                self._proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-            self._proc = None
+        """Stop the zygote (in the process that started it; elsewhere, only stop using it)."""
+        self._usable = False
+        if self._proc is None or os.getpid() != self._owner:
+            return
+        for fd in (self._requests, self._replies):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        try:
+            # closing the pipe ends it at once, unless it is still importing (Ctrl-C early
+            # in a batch); it holds nothing worth waiting for
+            self._proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
 
 
 class ForkedKernel:
