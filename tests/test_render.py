@@ -446,11 +446,13 @@ def test_params_file_and_options(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **dict([mark.split("=")])},
+        env={**os.environ, **dict([mark.split("=")]), "IPYTHONDIR": str(tmp_path / "ipython")},
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert _processes_with(mark) == []
+    # the brief's cells are not written into the user's IPython history
+    assert list((tmp_path / "ipython").rglob("history.sqlite")) == []
     manifest = json.loads((tmp_path / "kg.manifest.json").read_text(encoding="utf-8"))
     assert (
         manifest["parameters"]["countries"] == ["KG"] and manifest["parameters"]["side"] == "both"

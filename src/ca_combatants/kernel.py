@@ -42,6 +42,9 @@ def start_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Any
         # ipykernel's own log says only what went wrong: its warning that a local kernel talks
         # over TCP would otherwise precede every render's output, and a parameter error's
         extra.append("--IPKernelApp.log_level=ERROR")
+        # a brief's cells are not the user's history: nothing written to IPython's history
+        # database, which concurrent kernels of a batch would otherwise take turns to lock
+        extra.append("--HistoryManager.enabled=False")
         if zygote is None:
             # the brief's modules are imported while ipykernel waits for this process to send
             # the first cell, instead of after: the setup cell then only loads the data
