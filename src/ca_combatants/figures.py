@@ -124,6 +124,9 @@ def _counts_by_side(
 ) -> tuple[plt.Figure, plt.Axes]:
     """Bars of `cases` per category, one colour per side, each bar labelled with its count."""
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    # the legend goes right of the bars, inside the figure's width: over the plot it hid the
+    # bars of a brief with one or two countries, which fill the plot
+    fig.subplots_adjust(right=0.8)
     x, y = ("cases", category) if horizontal else (category, "cases")
     sns.barplot(
         data=data,
@@ -133,6 +136,7 @@ def _counts_by_side(
         palette=SIDE_COLOURS,
         ax=ax,
         orient="h" if horizontal else "v",
+        width=min(0.8, 0.3 * data[category].nunique()),  # one country: a bar, not a wall
     )
     for container in ax.containers:
         ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
@@ -143,7 +147,12 @@ def _counts_by_side(
         ylabel="" if horizontal else "Individuals recorded",
     )
     ax.legend(
-        title="Side fought for", frameon=False, loc="lower right" if horizontal else "upper right"
+        title="Side fought for",
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0,
+        alignment="left",
     )
     sns.despine(ax=ax, left=True)
     return fig, ax
