@@ -234,7 +234,9 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
         .reset_index(drop=True)
     )
     top = lanes.index("Russian measure") if "Russian measure" in lanes else 0
-    for i, row in measures.iterrows():
+    # the highest label first: each lower label, on a white ground, is drawn over the leader
+    # lines of those above it, which would otherwise cross its text
+    for i, row in reversed(list(measures.iterrows())):
         ax.annotate(
             redact(str(row["short_label"])),
             (row["event_date_start"], top),
@@ -244,6 +246,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
             va="bottom",
             fontsize=7,
             color="#333333",
+            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
             arrowprops={
                 "arrowstyle": "-",
                 "color": "#999999",
