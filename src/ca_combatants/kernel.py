@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -37,6 +39,9 @@ def start_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Any
 
     manager = AsyncKernelManager(kernel_name=kernel)
     manager.client_factory = _client_class()
+    # named here, not by jupyter_client: it creates a file of its own choosing before it
+    # notes that it has one, and a Ctrl-C in between would leave that file behind
+    manager.connection_file = os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4()}.json")
     extra: list[str] = []
     if (spec := manager.kernel_spec) is not None and launcher_prefix(spec.argv) is not None:
         # ipykernel's own log says only what went wrong: its warning that a local kernel talks
@@ -71,7 +76,8 @@ def stop_kernel(manager: Any) -> None:
     finally:
         # shutting down removes the connection file, but a kernel stopped while it started,
         # or one that died, is not shut down: its file would stay in the temporary folder
-        manager.cleanup_connection_file()
+        with contextlib.suppress(OSError):
+            os.remove(manager.connection_file)
 
 
 @contextlib.contextmanager
