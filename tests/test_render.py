@@ -495,21 +495,27 @@ def test_a_batch_lays_out_a_part_its_briefs_share_once_for_all_its_workers(
 # ----------------------------------------------------------------------------- batch
 
 
-def test_batch_keeps_going_when_one_fails_and_writes_an_index(tmp_path: Path) -> None:
-    broken = tmp_path / "broken-data"
-    shutil.copytree(REPO_ROOT / "data", broken)
-    (broken / "tactics.csv").write_text("")
+def batch_of(tmp_path: Path, parameter_sets: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run `ca-brief batch` on a YAML list of parameter sets; return it and its output folder."""
     sets = tmp_path / "sets.yaml"
-    sets.write_text(
-        f"- {{name: kz, countries: [KZ], side: russia}}\n- {{name: bad, countries: [KG], data_dir: {broken}}}\n- {{name: uz, countries: [UZ]}}\n",
-        encoding="utf-8",
-    )
+    sets.write_text(parameter_sets, encoding="utf-8")
     out = tmp_path / "out"
     proc = subprocess.run(
         [CLI, "batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet"],
         capture_output=True,
         text=True,
         check=False,
+    )
+    return proc, out
+
+
+def test_batch_keeps_going_when_one_fails_and_writes_an_index(tmp_path: Path) -> None:
+    broken = tmp_path / "broken-data"
+    shutil.copytree(REPO_ROOT / "data", broken)
+    (broken / "tactics.csv").write_text("")
+    proc, out = batch_of(
+        tmp_path,
+        f"- {{name: kz, countries: [KZ], side: russia}}\n- {{name: bad, countries: [KG], data_dir: {broken}}}\n- {{name: uz, countries: [UZ]}}\n",
     )
     assert proc.returncode == 1, proc.stderr
     assert "2 ok, 1 failed" in proc.stdout
@@ -549,17 +555,8 @@ def test_a_batch_gives_the_same_bytes_as_render(default_brief: Path, tmp_path: P
     parts: the default brief, rendered last, takes every section and the page numbers from the
     first brief (the same parameters under another name), yet is the same HTML and PDF as
     `render` writes."""
-    sets = tmp_path / "sets.yaml"
-    sets.write_text(
-        "- {name: first}\n- {name: kz, countries: [KZ]}\n- {name: brief}\n",
-        encoding="utf-8",
-    )
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [CLI, "batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
+    proc, out = batch_of(
+        tmp_path, "- {name: first}\n- {name: kz, countries: [KZ]}\n- {name: brief}\n"
     )
     assert proc.returncode == 0, proc.stderr
     for kind in ("html", "pdf"):

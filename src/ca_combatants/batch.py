@@ -86,13 +86,16 @@ NOT_STARTED = "not started: the batch was interrupted"
 def _import_what_briefs_need() -> None:
     """Import, before the workers are forked, what each would otherwise import for its first
     brief (papermill, jupyter_client, WeasyPrint, pikepdf): once, not once per worker."""
-    from . import render as render_module
-    from ._weasyprint import weasyprint  # noqa: F401
-    from .kernel import skip_iri_grammar
+    from .render import import_papermill
 
-    skip_iri_grammar()
-    render_module._import_papermill()
-    for module in ("jupyter_client.manager", "jupyter_client.asynchronous", "pikepdf", "diskcache"):
+    import_papermill()
+    for module in (
+        "jupyter_client.manager",
+        "jupyter_client.asynchronous",
+        "ca_combatants._weasyprint",
+        "pikepdf",
+        "diskcache",
+    ):
         importlib.import_module(module)
 
 

@@ -16,6 +16,7 @@ import hashlib
 import io
 import multiprocessing
 import os
+import pickle
 import sys
 import threading
 import warnings
@@ -128,15 +129,9 @@ class _SharedParts:
 
 
 def _part_key(html: str, pdf_id: bytes, attachment: Attachment | None, stylesheet: str) -> str:
-    digest = hashlib.sha256()
-    fields: list[str | bytes] = [html, pdf_id, stylesheet]
-    if attachment is not None:
-        fields += [attachment.name, attachment.text, attachment.description]
-        fields.append(attachment.stamp.isoformat())
-    for field in fields:
-        data = field.encode("utf-8") if isinstance(field, str) else field
-        digest.update(len(data).to_bytes(8, "big") + data)  # lengths keep the fields apart
-    return digest.hexdigest()
+    """Everything a part's bytes depend on, hashed (pickle's bytes for equal values are equal
+    within one batch's Python)."""
+    return hashlib.sha256(pickle.dumps((html, pdf_id, attachment, stylesheet))).hexdigest()
 
 
 _shared: _SharedParts | None = None

@@ -132,10 +132,12 @@ def build_manifest(
 # ----------------------------------------------------------------------------- steps
 
 
-def _import_papermill() -> Any:
-    """papermill, imported late (only a render needs it, and it is heavy) and without
-    pyarrow: papermill imports pyarrow (and numpy) only to offer hdfs:// paths, which a render
-    never uses; that is a sixth of this process's work. pyarrow stays importable afterwards."""
+def import_papermill() -> Any:
+    """papermill, imported late (only a render needs it, and it is heavy), without nbformat's
+    unused IRI grammar (kernel.skip_iri_grammar) and without pyarrow: papermill imports
+    pyarrow (and numpy) only to offer hdfs:// paths, which a render never uses; that is a sixth
+    of this process's work. pyarrow stays importable afterwards."""
+    skip_iri_grammar()
     blocked = "pyarrow.fs" not in sys.modules
     if blocked:
         sys.modules["pyarrow.fs"] = None  # type: ignore[assignment]
@@ -157,8 +159,7 @@ def execute_notebook(
 ) -> dict[str, Any]:
     """Run the notebook with papermill (in `kernel_manager`'s kernel when one is given, else a
     new one); on a failing cell, raise RenderError naming it."""
-    skip_iri_grammar()
-    papermill = _import_papermill()
+    papermill = import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     try:
