@@ -607,6 +607,40 @@ def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Pat
     assert os.listdir(env["TMPDIR"]) == []
 
 
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "ca-brief-parts-",  # the batch has begun: its zygote starts, its workers are forked
+        "kernel-",  # a worker has asked the zygote for a kernel
+    ],
+)
+def test_ctrl_c_while_a_batch_starts_leaves_nothing_behind(tmp_path: Path, moment: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    env = private_temp(tmp_path)
+    proc = subprocess.Popen(
+        [CLI, "batch", "--grid", "countries=KZ,KG", "--output-dir", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        name.startswith(moment) for name in os.listdir(env["TMPDIR"])
+    ):
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)  # no worker outlives the batch, holding its output
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    time.sleep(1.0)
+    assert _session_members(proc.pid) == []
+    assert os.listdir(env["TMPDIR"]) == []  # no kernel's connection file, no parts folder
+    assert leftovers(out) == []
+
+
 # ----------------------------------------------------------------------------- a browser
 
 

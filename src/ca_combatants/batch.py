@@ -10,7 +10,7 @@ import os
 import signal
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from .params import BriefParams, ParamsError, parse_params
 from .paths import TEMPLATES_DIR
 from .render import KERNEL_NAME, RenderError, check_name, render
 from .templates_env import template_environment
-from .zygote import Zygote
+from .zygote import Zygote, die_with_parent
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,17 @@ def _import_what_briefs_need() -> None:
         importlib.import_module(module)
 
 
-def _start_worker(stop: Any, parts_folder: str, zygote: Zygote) -> None:
-    """Take the batch's kernel zygote and its folder of shared PDF parts.
+def _start_worker(stop: Any, parts_folder: str, zygote: Zygote, batch: int) -> None:
+    """Take the batch's kernel zygote and its folder of shared PDF parts, and end with the
+    batch however it ends: a worker waiting for work would otherwise outlive a batch stopped
+    while it started them, holding its output open.
 
     Ctrl-C reaches every process of the terminal's group. A worker between briefs notes it;
     one rendering a brief stops that brief, which cleans up after itself (see _run); neither
     starts another, and the batch cancels what has not started."""
+    die_with_parent()
+    if os.getppid() != batch:  # it ended before that took hold
+        os._exit(1)
     global _zygote, _stop
     _stop = stop
     _zygote = zygote
@@ -167,13 +172,15 @@ def run_batch(
             # forked, the workers share the zygote's pipes and lock, and the imports below
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
-            initargs=(stop, parts_folder, zygote),
+            initargs=(stop, parts_folder, zygote, os.getpid()),
         ) as pool,
         tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar,
     ):
-        _import_what_briefs_need()  # the workers are forked at the first submit
-        futures = {pool.submit(_run, job, output_dir): job for job in jobs}
+        futures: dict[Future[Outcome], Job] = {}
         try:
+            _import_what_briefs_need()  # the workers are forked at the first submit
+            for job in jobs:
+                futures[pool.submit(_run, job, output_dir)] = job
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.name] = outcome
@@ -185,16 +192,22 @@ def run_batch(
             for future in futures:
                 future.cancel()
             wait(futures)  # the briefs under way stop at their own Ctrl-C and clean up
-            for future, job in futures.items():
+            submitted = {job.name: future for future, job in futures.items()}
+            for job in jobs:
                 if job.name not in outcomes:
-                    outcomes[job.name] = (
-                        Outcome(job.name, False, 0.0, NOT_STARTED, {})
-                        if future.cancelled()
-                        else future.result()
-                    )
+                    outcomes[job.name] = _outcome_after_ctrl_c(job, submitted.get(job.name))
     ordered = [outcomes[job.name] for job in jobs]
     write_index(jobs, ordered, output_dir)
     return ordered, interrupted
+
+
+def _outcome_after_ctrl_c(job: Job, handed: Future[Outcome] | None) -> Outcome:
+    if handed is None or handed.cancelled():
+        return Outcome(job.name, False, 0.0, NOT_STARTED, {})
+    try:
+        return handed.result()
+    except Exception:  # its worker was stopped by the Ctrl-C before it could take the brief
+        return Outcome(job.name, False, 0.0, INTERRUPTED, {})
 
 
 def write_index(jobs: list[Job], outcomes: list[Outcome], output_dir: Path) -> Path:

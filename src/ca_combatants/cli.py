@@ -278,7 +278,11 @@ def run() -> None:
     """The `ca-brief` command. Once it is done, every object it made is frozen out of the
     garbage collector: Python's teardown then skips collecting them (about 0.1 s); the
     operating system takes the memory back in any case."""
-    code = main()
+    try:
+        code = main()
+    except KeyboardInterrupt:  # one that came before a command could handle it itself
+        print("interrupted: no file was left half-written", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     gc.freeze()
     sys.exit(code)
 

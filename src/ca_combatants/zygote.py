@@ -49,7 +49,7 @@ PRELOAD = (
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent ends, however the parent ends."""
     if sys.platform == "linux":
         libc = ctypes.CDLL(None, use_errno=True)
@@ -66,7 +66,7 @@ def _become_kernel(request: dict[str, Any], own_fds: tuple[int, int]) -> None:
         for fd in own_fds:
             os.close(fd)
         os.setsid()  # a session of its own, as jupyter_client gives every kernel
-        _die_with_parent()
+        die_with_parent()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
@@ -97,7 +97,7 @@ def _become_kernel(request: dict[str, Any], own_fds: tuple[int, int]) -> None:
 def serve(requests_fd: int, replies_fd: int) -> None:
     """Import, then fork one kernel per request until the pipe closes. Each reply carries its
     request's id; if the imports failed, each says so instead, and a normal kernel is started."""
-    _die_with_parent()
+    die_with_parent()
     # the batch ends the zygote by closing the pipe; Ctrl-C is for the batch to handle
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # as ipykernel_launcher does: the working folder is not a place to import from
@@ -156,6 +156,22 @@ def _ctrl_c_ignored() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _ctrl_c_deferred() -> Iterator[list[bool]]:
+    """Inside the block a Ctrl-C is only noted (in the list yielded); the caller decides what
+    to do once the block is done. Only the main thread may change how a signal is handled,
+    and only there does Python raise KeyboardInterrupt."""
+    noted: list[bool] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: noted.append(True))
+    try:
+        yield noted
     finally:
         signal.signal(signal.SIGINT, previous)
 
@@ -220,22 +236,36 @@ class Zygote:
         if not self._usable or not self._lock.acquire(timeout=self.LOCK_TIMEOUT):
             return None
         try:
-            request_id = uuid.uuid4().hex
-            request = json.dumps({"id": request_id, "args": args, "env": env, "cwd": cwd})
-            with os.fdopen(os.dup(self._requests), "wb") as requests:  # writes it all
-                requests.write(request.encode("utf-8") + b"\n")
-            while (reply := self._reply())["id"] != request_id:
-                # an exchange cut short by Ctrl-C left its kernel unclaimed: end it
-                if "pid" in reply:
-                    with contextlib.suppress(OSError):
-                        os.kill(reply["pid"], signal.SIGKILL)
-            pid: int = reply["pid"]  # KeyError: the zygote could not import
-            return pid
+            # a Ctrl-C waits until the answer is in: the kernel asked for must not run on,
+            # unclaimed, after the brief that asked for it has stopped
+            with _ctrl_c_deferred() as ctrl_c:
+                pid = self._exchange(args, env, cwd)
         except (OSError, ValueError, KeyError):
             self._usable = False
             return None
         finally:
             self._lock.release()
+        if ctrl_c:
+            kernel = ForkedKernel(pid)
+            kernel.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                kernel.wait(timeout=1)
+            signal.raise_signal(signal.SIGINT)  # now, to whoever handles it here
+            return None
+        return pid
+
+    def _exchange(self, args: list[str], env: dict[str, str], cwd: str) -> int:
+        request_id = uuid.uuid4().hex
+        request = json.dumps({"id": request_id, "args": args, "env": env, "cwd": cwd})
+        with os.fdopen(os.dup(self._requests), "wb") as requests:  # writes it all
+            requests.write(request.encode("utf-8") + b"\n")
+        while (reply := self._reply())["id"] != request_id:
+            # an exchange cut short (a worker killed mid-way) left its kernel unclaimed: end it
+            if "pid" in reply:
+                with contextlib.suppress(OSError):
+                    os.kill(reply["pid"], signal.SIGKILL)
+        pid: int = reply["pid"]  # KeyError: the zygote could not import
+        return pid
 
     def close(self) -> None:
         """Stop the zygote (in the process that started it; elsewhere, only stop using it)."""
