@@ -508,3 +508,34 @@ def test_loading_without_a_cache_validates_every_time(
     assert calls == [data_copy, data_copy]
     assert not validated_before(data_copy)
     _assert_same_dataset(first, second)
+
+
+def test_validated_columns_get_their_table_schema_types() -> None:
+    fields = [
+        {"name": "n", "type": "integer"},
+        {"name": "x", "type": "number"},
+        {"name": "ok", "type": "boolean"},
+        {"name": "day", "type": "date"},
+        {"name": "when", "type": "string", "x-precisionField": "when_precision"},
+    ]
+    strings = pd.DataFrame(
+        {
+            "n": ["+5", "-3", "007", None],
+            "x": ["+2.5", ".5", "1e3", None],
+            "ok": ["true", "0", "1", None],
+            "day": ["2024-02-29", "2023-01-31", None, "1999-12-31"],
+            "when": ["2023", "2024-02", "2023-06-15", None],
+        },
+        dtype=pd.StringDtype("pyarrow"),
+    )
+    typed = dataset._typed(strings, {"schema": {"fields": fields}})
+    assert typed["n"].tolist()[:3] == [5, -3, 7] and typed["n"].dtype == "Int64"
+    assert typed["x"].tolist()[:3] == [2.5, 0.5, 1000.0] and typed["x"].dtype == "Float64"
+    assert typed[["n", "x"]].iloc[3].isna().all()
+    assert typed["ok"].tolist() == [True, False, True, False]
+    as_dates = pd.to_datetime(["2024-02-29", "2023-01-31", None, "1999-12-31"])
+    pd.testing.assert_series_equal(typed["day"], pd.Series(as_dates, name="day"))
+    starts = pd.to_datetime(["2023-01-01", "2024-02-01", "2023-06-15", None])
+    ends = pd.to_datetime(["2023-12-31", "2024-02-29", "2023-06-15", None])
+    pd.testing.assert_series_equal(typed["when_start"], pd.Series(starts, name="when_start"))
+    pd.testing.assert_series_equal(typed["when_end"], pd.Series(ends, name="when_end"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -307,18 +307,29 @@ class Scope:
         }
 
     @cached_property
-    def _persons_by_id(self) -> dict[str, dict[str, object]]:
-        # column lists zipped into rows: DataFrame.to_dict("records") is slow on Arrow columns;
-        # only the columns names and redaction need, which keeps this small for many persons
+    def _person_columns(self) -> dict[str, list[object]]:
+        # column lists, not a dict per person: DataFrame.to_dict("records") is slow on Arrow
+        # columns, and a dict per person costs seconds on a large dataset; only the columns
+        # names and redaction need
         persons = self.ds.persons
-        columns = {
+        return {
             c: persons[c].tolist()
             for c in ("person_id", "name", "label", "name_variants", "is_public_figure")
         }
-        return {
-            str(values[0]): dict(zip(columns, values, strict=True))
-            for values in zip(*columns.values(), strict=True)
-        }
+
+    @cached_property
+    def _person_positions(self) -> dict[str, int]:
+        ids = self._person_columns["person_id"]
+        return dict(zip(map(str, ids), range(len(ids)), strict=True))
+
+    def _person(self, person_id: str) -> dict[str, object]:
+        at = self._person_positions[person_id]
+        return {column: values[at] for column, values in self._person_columns.items()}
+
+    def _persons(self) -> Iterator[dict[str, object]]:
+        columns = self._person_columns
+        for values in zip(*columns.values(), strict=True):
+            yield dict(zip(columns, values, strict=True))
 
     def claim_ids_for(self, column: str, keys: pd.Series | list[str]) -> list[list[str]]:
         """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order.
@@ -405,7 +416,7 @@ class Scope:
         return self.params.redact_private_persons
 
     def person_name(self, person_id: str) -> str:
-        p = self._persons_by_id[person_id]
+        p = self._person(person_id)
         if pd.isna(p["name"]):
             return str(p["label"])
         if self.redacting and person_id in self._private_codes:
@@ -420,7 +431,7 @@ class Scope:
                 names += [v.strip() for v in row["name_variants"].split(";") if v.strip()]
             return names
 
-        people = self._persons_by_id.values()
+        people = self._persons()
         # a word shared with a public figure's name ("uulu", "Urazov") stays: the public figure is named
         public_words = {
             w
@@ -431,7 +442,7 @@ class Scope:
         }
         replacements: dict[str, str] = {}
         for pid, code in self._private_codes.items():
-            for name in names_of(self._persons_by_id[pid]):
+            for name in names_of(self._person(pid)):
                 replacements[name] = code
                 for word in re.findall(r"\w+", name):
                     if len(word) >= 3 and word not in public_words:
