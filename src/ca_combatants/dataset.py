@@ -369,7 +369,9 @@ def read_table(
     if dupes:
         return None, problems
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    types = dict.fromkeys(header, pyarrow.string())
+    # large_string is what pandas' Arrow strings hold: read as anything else, every column
+    # would be copied again when the frame is made
+    types = dict.fromkeys(header, pyarrow.large_string())
     ragged: list[int] = []
 
     def skip_ragged(row: Any) -> str:
@@ -421,7 +423,7 @@ def read_table(
             Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
         ]
     del raw, body  # the file's bytes, before the frame is made: a large table is held once
-    df = arrow.to_pandas(types_mapper={pyarrow.string(): pd.StringDtype("pyarrow")}.get)
+    df = arrow.to_pandas(types_mapper={pyarrow.large_string(): pd.StringDtype("pyarrow")}.get)
     return df, problems
 
 
