@@ -539,3 +539,24 @@ def test_validated_columns_get_their_table_schema_types() -> None:
     ends = pd.to_datetime(["2023-12-31", "2024-02-29", "2023-06-15", None])
     pd.testing.assert_series_equal(typed["when_start"], pd.Series(starts, name="when_start"))
     pd.testing.assert_series_equal(typed["when_end"], pd.Series(ends, name="when_end"))
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_a_file_larger_than_one_parse_block_is_read_whole(tmp_path: Path, ragged: bool) -> None:
+    resource = {"path": "big.csv", "schema": {"fields": [{"name": "a"}, {"name": "b"}]}}
+    rows = [f"key{i:07d},value {i}" for i in range(400_000)]  # about 8 MB: two parse blocks
+    rows[250_000] = 'key0250000,"a value on\ntwo lines"'  # a quoted newline past the first block
+    if ragged:
+        rows[300_000] += ",surplus"
+    (tmp_path / "big.csv").write_text("a,b\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    df, problems = dataset.read_table(tmp_path, resource)
+    if ragged:
+        assert df is not None and len(df) == 399_999
+        assert [(p.row, p.message) for p in problems] == [
+            (300_003, "row has a different number of fields than the header")
+        ]
+    else:
+        assert df is not None and len(df) == 400_000 and not problems
+        assert df["a"].array._pa_array.num_chunks == 1
+        assert df["b"].iloc[250_000] == "a value on\ntwo lines"
+        assert df["a"].iloc[-1] == "key0399999"

@@ -290,9 +290,25 @@ def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
 # ----------------------------------------------------------------------------- reading
 
 
+def _is_utf8(raw: bytes) -> bool:
+    """Arrow's check, in place and twenty times faster than decoding in Python."""
+    offsets = pyarrow.array([0, len(raw)], type=pyarrow.int64()).buffers()[1]
+    one_value = pyarrow.Array.from_buffers(
+        pyarrow.large_binary(), 1, [None, offsets, pyarrow.py_buffer(raw)]
+    )
+    try:
+        one_value.cast(pyarrow.large_string())
+    except pyarrow.ArrowInvalid:
+        return False
+    return True
+
+
 def _invalid_utf8_at(raw: bytes, chunk: int = 1 << 20) -> int | None:
-    """Offset of the first byte that is not UTF-8, or None; decodes piece by piece, so a large
-    file is never held twice in memory (a str of it can take four bytes a character)."""
+    """Offset of the first byte that is not UTF-8, or None. Only a file that is not UTF-8 is
+    decoded in Python, to find where; piece by piece, so a large file is never held twice in
+    memory (a str of it can take four bytes a character)."""
+    if _is_utf8(raw):
+        return None
     decoder = codecs.getincrementaldecoder("utf-8")()
     for start in range(0, len(raw), chunk):
         pending = len(decoder.getstate()[0])  # bytes of a character split by the last piece
@@ -382,9 +398,9 @@ def read_table(
         ragged.clear()
         return pacsv.read_csv(
             pyarrow.BufferReader(data),
-            # one block, so one chunk per column: taking rows from a chunked column first
-            # concatenates all of it, and concatenating here would hold the table twice
-            read_options=pacsv.ReadOptions(block_size=len(data) + 1),
+            # blocks of a few MB, parsed on every core: one block of a large file parses
+            # several times slower, on one core
+            read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(
                 invalid_row_handler=skip_ragged, newlines_in_values=newlines_in_values
             ),
@@ -423,8 +439,24 @@ def read_table(
             Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
         ]
     del raw, body  # the file's bytes, before the frame is made: a large table is held once
-    df = arrow.to_pandas(types_mapper={pyarrow.large_string(): pd.StringDtype("pyarrow")}.get)
+    df = _one_chunk_per_column(arrow).to_pandas(
+        types_mapper={pyarrow.large_string(): pd.StringDtype("pyarrow")}.get
+    )
     return df, problems
+
+
+_CSV_BLOCK_BYTES = 4 << 20
+
+
+def _one_chunk_per_column(table: pyarrow.Table) -> pyarrow.Table:
+    """The table with each column in one piece: taking rows from a chunked column concatenates
+    all of it first, at every filter. Column by column, each one's pieces freed as it is joined,
+    so the table is never held twice."""
+    names, columns = table.column_names, []
+    while table.num_columns:
+        columns.append(table.column(0).combine_chunks())
+        table = table.remove_column(0)
+    return pyarrow.table(columns, names=names)
 
 
 def _ragged_lines(text: str, width: int) -> list[int]:
