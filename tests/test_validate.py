@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -467,14 +469,49 @@ def test_a_package_validated_before_is_loaded_without_validating_again(
 ) -> None:
     monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
     validated = dataset.load(data_copy)
-    assert len(list((tmp_path / "cache" / "validated").iterdir())) == 1
+    cache = tmp_path / "cache" / "validated"
+    stamp, snapshot = sorted(cache.iterdir())  # the mark, and the typed tables beside it
+    assert snapshot.name == stamp.name + ".arrow" and not stamp.read_bytes()
+    assert sorted(p.stem for p in snapshot.iterdir()) == sorted(validated.tables)
 
-    def no_validation(*_: object) -> None:
-        raise AssertionError("validated again")
+    def not_again(*_: object) -> None:
+        raise AssertionError("validated or parsed again")
 
-    monkeypatch.setattr(dataset, "check", no_validation)
+    monkeypatch.setattr(dataset, "check", not_again)
+    monkeypatch.setattr(dataset, "read_table", not_again)
     _assert_same_dataset(dataset.load(data_copy), validated)
     assert validated_before(data_copy)  # what a batch asks, without pandas
+
+
+def test_a_damaged_snapshot_is_read_from_the_csv_files_and_written_again(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    validated = dataset.load(data_copy)
+    snapshot = next((tmp_path / "cache" / "validated").glob("*.arrow"))
+    claims = snapshot / "claims.arrow"
+    claims.write_bytes(claims.read_bytes()[:1000])
+    _assert_same_dataset(dataset.load(data_copy), validated)
+    assert claims.stat().st_size > 1000  # written whole again
+    shutil.rmtree(snapshot)
+    _assert_same_dataset(dataset.load(data_copy), validated)
+    assert claims.is_file()
+
+
+def test_only_the_most_recently_used_snapshots_are_kept(tmp_path: Path) -> None:
+    for age in range(dataset.SNAPSHOTS_KEPT + 2):
+        folder = tmp_path / f"{age}.arrow"
+        folder.mkdir()
+        os.utime(folder, (1e9 - age, 1e9 - age))
+    stale, fresh = tmp_path / ".x.arrow.1.2.tmp", tmp_path / ".y.arrow.1.2.tmp"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (1e9, 1e9))
+    stamp = tmp_path / "0"
+    stamp.touch()
+    dataset._remove_old_snapshots(tmp_path)
+    kept = {f"{age}.arrow" for age in range(dataset.SNAPSHOTS_KEPT)}
+    assert {p.name for p in tmp_path.iterdir()} == kept | {fresh.name, stamp.name}
 
 
 def test_any_change_to_the_data_is_validated_again(

@@ -14,7 +14,11 @@ import ctypes
 import functools
 import hashlib
 import io
+import os
+import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -1022,12 +1026,15 @@ def load(data_dir: Path | str) -> Dataset:
     passing package, named by the SHA-256 of every file validation reads and of the validator
     itself (this module's source and the versions of pandas, pandera, pyarrow and Python).
     Changing any data file, or the validator, validates again. `ca-brief validate` always
-    validates."""
+    validates.
+
+    Beside the newest few of those files, the cache keeps the typed tables as Arrow files, which
+    a later load maps into memory instead of parsing CSV again (see `_snapshot`)."""
     _use_system_allocator()
     data_dir = Path(data_dir)
     stamp = validation_stamp(data_dir)
     if stamp is not None and stamp.is_file():
-        dataset = _load_validated_before(data_dir)
+        dataset = _load_validated_before(data_dir, stamp)
         if dataset is not None:
             return dataset
     result = check(data_dir)
@@ -1041,25 +1048,102 @@ def load(data_dir: Path | str) -> Dataset:
     if stamp is not None:
         with contextlib.suppress(OSError):
             stamp.touch()
+        _write_snapshot(_snapshot(stamp), dataset.tables)
     return dataset
 
 
-def _load_validated_before(data_dir: Path) -> Dataset | None:
-    """Read a package that passed validation, as `load` would after validating it."""
+def _load_validated_before(data_dir: Path, stamp: Path) -> Dataset | None:
+    """Read a package that passed validation, as `load` would after validating it: from its
+    snapshot when there is one, else from its CSV files, keeping a snapshot of them."""
     descriptor = read_descriptor(data_dir)
     resources = {r["name"]: r for r in descriptor["resources"]}
-    read = _each_table(data_dir, resources, functools.partial(read_table, data_dir))
-    if any(df is None or problems for df, problems in read.values()):
-        return None  # not what passed: validate, and say why
-    tables = {name: read[name][0] for name in resources}
-    del read
-    release_free_memory()
+    version = str(descriptor.get("version", ""))
+    snapshot = _snapshot(stamp)
+    tables = _read_snapshot(snapshot, list(resources))
+    if tables is None:
+        read = _each_table(data_dir, resources, functools.partial(read_table, data_dir))
+        if any(df is None or problems for df, problems in read.values()):
+            return None  # not what passed: validate, and say why
+        untyped = {name: read[name][0] for name in resources}
+        del read
+        release_free_memory()
+        tables = {name: _typed(df, resources[name]) for name, df in untyped.items()}
+        del untyped
+        release_free_memory()
+        _write_snapshot(snapshot, tables)
     texts: dict[str, str] = {}
     _read_archived_texts(data_dir, tables["sources"], texts, {})
-    dataset = _typed_dataset(data_dir, str(descriptor.get("version", "")), resources, tables, texts)
-    del tables
-    release_free_memory()
-    return dataset
+    return Dataset(data_dir, version, tables, _texts_by_source(tables["sources"], texts))
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+SNAPSHOTS_KEPT = 3  # packages: a large one takes as much disk as its CSV files and a half again
+_SNAPSHOT_SUFFIX = ".arrow"
+
+
+def _snapshot(stamp: Path) -> Path:
+    """The folder of Arrow files, one per table, of the package whose stamp this is."""
+    return stamp.with_name(stamp.name + _SNAPSHOT_SUFFIX)
+
+
+def _read_snapshot(folder: Path, names: list[str]) -> dict[str, pd.DataFrame] | None:
+    """The typed tables, mapped from their Arrow files (nothing parsed, nothing copied that
+    pandas can use in place); None when there is no whole snapshot to read."""
+    import pyarrow.ipc
+
+    try:
+        tables = {
+            name: pyarrow.ipc.open_file(pyarrow.memory_map(str(folder / f"{name}.arrow")))
+            .read_all()
+            .to_pandas()
+            for name in names
+        }
+        os.utime(folder)  # recently used: kept when older snapshots are removed
+    except FileNotFoundError:
+        return None
+    except (OSError, pyarrow.ArrowException, ValueError, KeyError):
+        # damaged: the CSV files are the truth, and this load writes the snapshot again
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return tables
+
+
+def _write_snapshot(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Keep the typed tables, written in full to a folder of their own and then renamed into
+    place, so that a reader never sees half of one; best effort, as the CSV files remain."""
+    import pyarrow.ipc
+
+    if folder.exists():
+        return
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        staging.mkdir()
+        for name, df in tables.items():
+            table = pyarrow.Table.from_pandas(df, preserve_index=False)
+            with pyarrow.ipc.new_file(str(staging / f"{name}.arrow"), table.schema) as writer:
+                writer.write_table(table)
+        os.rename(staging, folder)  # fails if another process got there first: same content
+    except (OSError, pyarrow.ArrowException):
+        pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _remove_old_snapshots(folder.parent)
+
+
+def _remove_old_snapshots(cache: Path) -> None:
+    def last_used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    snapshots = sorted(cache.glob(f"*{_SNAPSHOT_SUFFIX}"), key=last_used, reverse=True)
+    for old in snapshots[SNAPSHOTS_KEPT:]:
+        shutil.rmtree(old, ignore_errors=True)  # a process that has it mapped keeps its pages
+    for staging in cache.glob(f".*{_SNAPSHOT_SUFFIX}.*.tmp"):  # left by a process killed mid-write
+        if time.time() - last_used(staging) > 3600:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _typed_dataset(
@@ -1070,14 +1154,15 @@ def _typed_dataset(
     texts_by_path: dict[str, str],
 ) -> Dataset:
     typed = {name: _typed(df, resources[name]) for name, df in tables.items()}
-    texts = {
+    return Dataset(data_dir, version, typed, _texts_by_source(typed["sources"], texts_by_path))
+
+
+def _texts_by_source(sources: pd.DataFrame, texts_by_path: dict[str, str]) -> dict[str, str]:
+    return {
         sid: texts_by_path[rel]
-        for sid, rel in zip(
-            typed["sources"]["source_id"], typed["sources"]["archived_path"], strict=True
-        )
+        for sid, rel in zip(sources["source_id"], sources["archived_path"], strict=True)
         if pd.notna(rel)
     }
-    return Dataset(data_dir, version, typed, texts)
 
 
 def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
