@@ -528,3 +528,21 @@ def test_a_section_analysed_on_demand_is_numbered_as_in_the_whole_brief() -> Non
     assert alone.figure_numbers.items() <= whole.figure_numbers.items()
     assert alone.render_section("methodology") == whole.render_section("methodology")
     assert alone.table_numbers == whole.table_numbers
+
+
+def test_capped_claims_are_the_first_matches_in_table_order() -> None:
+    from ca_combatants.sections._common import capped, first_matching
+
+    early = scope(as_of="2023-03-01")
+    claims = early.claims
+    quoted = claims["quote"].notna()
+    for limit in (0, 3, len(claims)):
+        rows, omitted = first_matching(claims, quoted, limit)
+        expected, expected_omitted = capped(claims[quoted], limit)
+        pd.testing.assert_frame_equal(rows, expected)
+        assert omitted == expected_omitted
+    wanted = [*reversed(claims["claim_id"].tolist()[:5]), "cl_not_a_claim"]
+    listed = early.claims_listed(wanted)
+    pd.testing.assert_frame_equal(listed, claims[claims["claim_id"].isin(wanted)])
+    hidden = set(dataset().claims["claim_id"]) - set(claims["claim_id"])
+    assert hidden and early.claims_listed(sorted(hidden)).empty  # published after as_of

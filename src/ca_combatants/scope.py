@@ -278,6 +278,11 @@ class Scope:
         positions = self._visible_claim_positions
         return self.claims.iloc[[positions[c] for c in claim_ids]]
 
+    def claims_listed(self, claim_ids: list[str]) -> pd.DataFrame:
+        """The visible claims among these ids, in the claims table's order."""
+        positions = self._visible_claim_positions
+        return self.claims.iloc[sorted(positions[c] for c in claim_ids if c in positions)]
+
     def claims_frames(self, groups: list[list[str]]) -> list[pd.DataFrame]:
         """claims_frame for each group of ids, with one lookup for all of them: each lookup
         copies a slice of every column of the claims table."""
@@ -337,7 +342,8 @@ class Scope:
         Only the claims about these keys are grouped: a full index of every column would cost
         seconds on a large dataset, and briefs show a capped number of rows."""
         keys = keys.tolist() if isinstance(keys, pd.Series) else list(keys)
-        hits = self.claims[isin(self.claims[column], keys)]
+        pairs = self.claims[[column, "claim_id"]]  # only the two columns: a copy of every
+        hits = pairs[isin(pairs[column], keys)]  # column would read the whole table
         grouped: dict[str, list[str]] = {}
         for key, claim_id in zip(hits[column].tolist(), hits["claim_id"].tolist(), strict=True):
             grouped.setdefault(key, []).append(claim_id)

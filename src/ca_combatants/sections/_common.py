@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..figures import Figure
@@ -30,6 +31,12 @@ JUDGMENTS_MAX = 12
 def capped(rows: Any, limit: int) -> tuple[Any, int]:
     """The first `limit` rows (DataFrame or list) and how many were left out."""
     return rows[:limit], max(0, len(rows) - limit)
+
+
+def first_matching(frame: pd.DataFrame, mask: pd.Series, limit: int) -> tuple[pd.DataFrame, int]:
+    """capped(frame[mask], limit), copying only the rows kept: a large table is not read whole."""
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return frame.iloc[positions[:limit]], max(0, len(positions) - limit)
 
 
 def with_claims(scope: Scope, rows: pd.DataFrame, key: str) -> pd.DataFrame:

@@ -89,7 +89,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "cl_or_fear_return",
         "cl_gv_sandwiched",
     ]
-    general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(general_ids)])
+    general = claim_rows(scope, scope.claims_listed(general_ids))
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
     # one bar per distinct provision version, as many as the table lists
     chart_rows = (

@@ -14,9 +14,9 @@ from ._common import (
     NAMES_MAX,
     STATUS_LABELS,
     Chart,
-    capped,
     claim_rows,
     country_name,
+    first_matching,
     side_name,
 )
 
@@ -41,8 +41,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
             .map(tactic_names)
             .value_counts()
         )
-        motives, motives_omitted = capped(
-            scope.claims[isin(scope.claims["speaker_person_id"], group["person_id"])],
+        motives, motives_omitted = first_matching(
+            scope.claims,
+            isin(scope.claims["speaker_person_id"], group["person_id"]),
             CLAIMS_PER_ITEM_MAX,
         )
         columns.append(
@@ -80,7 +81,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         .rename("cases")
         .reset_index()
     )
-    general = claim_rows(scope, scope.claims[scope.claims["claim_id"].isin(GENERAL_MOTIVE_CLAIMS)])
+    general = claim_rows(scope, scope.claims_listed(GENERAL_MOTIVE_CLAIMS))
     return {
         "columns": columns,
         "status_counts": status_counts,
