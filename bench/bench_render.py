@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -121,6 +122,21 @@ def ten_sequential_renders(tmp: Path) -> float:
     )
 
 
+def paired(
+    first: Callable[[], float], second: Callable[[], float], pairs: int
+) -> tuple[list[float], list[float], list[float]]:
+    """Times of `first` and `second` run in pairs, taking turns at going first, and each pair's
+    ratio first/second: this machine's speed drifts by a quarter within minutes, so a ratio is
+    only fair within a pair."""
+    firsts: list[float] = []
+    seconds: list[float] = []
+    turns = ((first, firsts), (second, seconds))
+    for pair in range(pairs):
+        for measure, times in turns[:: 1 if pair % 2 == 0 else -1]:
+            times.append(measure())
+    return firsts, seconds, [a / b for a, b in zip(firsts, seconds, strict=True)]
+
+
 def _process_tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -207,16 +223,9 @@ def main() -> None:
             )
         )
         if not args.quick:
-            # rounds alternate which goes first, and each round's ratio is taken within the
-            # round: this machine's speed drifts by a quarter within minutes
-            batches, sequentials = [], []
-            for round_ in range(args.batch_rounds):
-                for which in ("batch", "sequential")[:: 1 if round_ % 2 == 0 else -1]:
-                    if which == "batch":
-                        batches.append(batch_of_ten(tmp))
-                    else:
-                        sequentials.append(ten_sequential_renders(tmp))
-            ratios = [b / s for b, s in zip(batches, sequentials, strict=True)]
+            batches, sequentials, ratios = paired(
+                lambda: batch_of_ten(tmp), lambda: ten_sequential_renders(tmp), args.batch_rounds
+            )
             rows.append(
                 (
                     "4 batch of 10 vs 10 sequential renders",
@@ -238,18 +247,11 @@ def main() -> None:
             # warmed as the real brief is: its first render validates the new package, which
             # every later render of it skips
             run(big_render)
-            # timed without the memory sampler, which takes CPU from the render on two cores;
-            # in pairs with the real brief, taking turns at going first, and each pair's ratio
-            # taken within the pair: this machine's speed drifts by a quarter within minutes
-            bigs, reals = [], []
-            for pair in range(args.big_pairs):
-                for which in ("big", "real")[:: 1 if pair % 2 == 0 else -1]:
-                    if which == "big":
-                        bigs.append(run(big_render))
-                    else:
-                        reals.append(ours(tmp))
+            # timed without the memory sampler, which takes CPU from the render on two cores
+            bigs, reals, big_ratios = paired(
+                lambda: run(big_render), lambda: ours(tmp), args.big_pairs
+            )
             t, real = statistics.median(bigs), statistics.median(reals)
-            big_ratios = [b / r for b, r in zip(bigs, reals, strict=True)]
             _, tree_mb, process_mb = run_sampled(big_render)
             pages = subprocess.run(
                 [

@@ -586,19 +586,26 @@ def _command_line(pid: str) -> str:
         return "(ended)"
 
 
-def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    env = private_temp(tmp_path)
-    # as in a terminal: Ctrl-C goes to every process of the foreground group
-    proc = subprocess.Popen(
-        [CLI, "batch", "--grid", "countries=KZ,KG,TJ,UZ", "--output-dir", str(out), "--quiet"],
+def _batch_in_its_own_session(
+    countries: str, out: Path, env: dict[str, str]
+) -> subprocess.Popen[str]:
+    """A batch in a session of its own, so that a Ctrl-C can go, as in a terminal, to every
+    process of its group."""
+    return subprocess.Popen(
+        [CLI, "batch", "--grid", f"countries={countries}", "--output-dir", str(out), "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
         env=env,
     )
+
+
+def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    env = private_temp(tmp_path)
+    proc = _batch_in_its_own_session("KZ,KG,TJ,UZ", out, env)
     deadline = time.monotonic() + 90
     while not leftovers(out) and time.monotonic() < deadline:  # two briefs under way
         time.sleep(0.05)
@@ -633,14 +640,7 @@ def test_ctrl_c_while_a_batch_starts_leaves_nothing_behind(tmp_path: Path, momen
     out = tmp_path / "out"
     out.mkdir()
     env = private_temp(tmp_path)
-    proc = subprocess.Popen(
-        [CLI, "batch", "--grid", "countries=KZ,KG", "--output-dir", str(out), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env=env,
-    )
+    proc = _batch_in_its_own_session("KZ,KG", out, env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not any(
         name.startswith(moment) for name in os.listdir(env["TMPDIR"])

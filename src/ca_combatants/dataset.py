@@ -413,6 +413,7 @@ def read_table(
                 strings_can_be_null=True,
                 null_values=[""],
                 quoted_strings_can_be_null=True,
+                check_utf8=False,  # the whole file was checked above, with its offset
             ),
         )
 
