@@ -24,7 +24,8 @@ PROBE = (
     "import json, os, sys\n"
     "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'pgid': os.getpgid(0),"
     " 'cwd': os.getcwd(), 'parent_env': os.environ.get('JPY_PARENT_PID'),"
-    " 'pandas_already_imported': 'pandas' in sys.modules, 'n': len(dir())}))"
+    " 'pandas_already_imported': 'pandas' in sys.modules, 'n': len(dir()),"
+    " 'env': dict(os.environ)}))"
 )
 
 
@@ -92,6 +93,19 @@ def test_without_a_zygote_the_kernel_is_started_as_usual(zygote: Zygote) -> None
         seen = probe(manager)
     assert seen["ppid"] == os.getpid()
     assert gone(seen["pid"])
+
+
+def test_a_forked_kernel_has_the_environment_of_a_kernel_started_as_usual(zygote: Zygote) -> None:
+    """The zygote's imports set variables (debugpy: PYDEVD_USE_FRAME_EVAL) that each kernel
+    importing them itself would have; a forked kernel has them too, and nothing else."""
+    assert zygote._proc is not None
+    with started_kernel(KERNEL_NAME, zygote) as manager:
+        forked = probe(manager)
+    with started_kernel(KERNEL_NAME) as manager:
+        usual = probe(manager)
+    assert forked["ppid"] == zygote._proc.pid and usual["ppid"] == os.getpid()
+    assert forked["env"].get("PYDEVD_USE_FRAME_EVAL") == "NO"
+    assert forked["env"] == usual["env"]
 
 
 def test_kernels_end_with_their_zygote(zygote: Zygote) -> None:

@@ -36,15 +36,23 @@ from pathlib import Path
 from typing import Any
 
 from .paths import REPO_ROOT
+from .sections import SECTION_ORDER
 
 LAUNCHER = "ipykernel_launcher"
 BRIEF_MODULE = "ca_combatants.notebook"  # what the notebook's setup cell imports
-# what the brief's kernel imports before its first section; ipykernel's own modules first
+# what every kernel would otherwise import for itself: ipykernel's own modules first, then
+# those it imports while it starts (its debugger, which brings debugpy, is a third of that
+# start), then the brief and the sections it imports as it reaches them
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython.core.oinspect",
+    "psutil",
     "matplotlib_inline.backend_inline",
     BRIEF_MODULE,
+    "pyarrow.ipc",
+    *(f"ca_combatants.sections.{section}" for section in SECTION_ORDER),
 )
 _PR_SET_PDEATHSIG = 1
 
@@ -59,8 +67,12 @@ def die_with_parent() -> None:
 # ----------------------------------------------------------------------------- the zygote
 
 
-def _become_kernel(request: dict[str, Any], own_fds: tuple[int, int]) -> None:
-    """In the forked child: become the kernel that `python -m ipykernel_launcher` would start."""
+def _become_kernel(
+    request: dict[str, Any], own_fds: tuple[int, int], set_by_imports: dict[str, str]
+) -> None:
+    """In the forked child: become the kernel that `python -m ipykernel_launcher` would start.
+    `set_by_imports`: what the preloaded modules added to the environment, as they would have
+    in a kernel that imported them itself (debugpy sets PYDEVD_USE_FRAME_EVAL)."""
     code = 1
     try:
         for fd in own_fds:
@@ -72,6 +84,8 @@ def _become_kernel(request: dict[str, Any], own_fds: tuple[int, int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        for name, value in set_by_imports.items():
+            os.environ.setdefault(name, value)
         from ipykernel import kernelapp
 
         # IPKernelApp read JPY_PARENT_PID when the zygote imported it; give the kernel's own
@@ -106,6 +120,7 @@ def serve(requests_fd: int, replies_fd: int) -> None:
     replies = os.fdopen(replies_fd, "w", buffering=1, encoding="utf-8")
     try:
         failure = None
+        environment = dict(os.environ)
         try:
             # ipykernel sets this before the kernel's first import of matplotlib; so do we
             os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
@@ -113,6 +128,7 @@ def serve(requests_fd: int, replies_fd: int) -> None:
                 importlib.import_module(module)
         except BaseException as exc:
             failure = f"{type(exc).__name__}: {exc}"
+        set_by_imports = {k: v for k, v in os.environ.items() if k not in environment}
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels that end are reaped by Linux
         with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
             for line in requests:
@@ -123,7 +139,7 @@ def serve(requests_fd: int, replies_fd: int) -> None:
                 else:
                     reply["pid"] = pid = os.fork()
                     if pid == 0:
-                        _become_kernel(request, (requests_fd, replies_fd))
+                        _become_kernel(request, (requests_fd, replies_fd), set_by_imports)
                 replies.write(json.dumps(reply) + "\n")
     except BrokenPipeError:
         pass  # the batch has gone (finished or interrupted): so do we
