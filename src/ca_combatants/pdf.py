@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import hashlib
 import io
 import multiprocessing
@@ -145,10 +146,12 @@ def share_parts(folder: str) -> None:
 
 
 def _warm() -> None:
-    """Start the worker early, so WeasyPrint's fonts are set up before the first section."""
+    """Start the worker early, so WeasyPrint's fonts are set up before the first section.
+    What it holds by then lives as long as it does: the garbage collector's full passes skip it."""
     from ._weasyprint import weasyprint
 
     weasyprint.HTML(string="<p>.</p>").render(font_config=_font_config())
+    gc.freeze()
 
 
 # ----------------------------------------------------------------------------- in the parent
