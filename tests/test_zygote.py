@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,3 +259,27 @@ def test_a_zygote_ignores_ctrl_c_from_its_first_instruction() -> None:
     finally:
         z.close()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # ours is as it was
+
+
+@pytest.mark.parametrize("forked", [True, False])
+def test_kernels_listen_on_unix_sockets_removed_with_them(
+    zygote: Zygote, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """TCP ports are picked by jupyter_client and bound by the kernel only later: a kernel a
+    batch's other worker starts meanwhile can take one first, and the brief fails with
+    "Address already in use". Sockets named after the kernel's own connection file cannot be
+    taken; they go when the kernel stops, whether it was forked or started as usual."""
+    # a short folder: pytest's own run past the length a socket's path may have
+    folder = Path(tempfile.mkdtemp(prefix="ipc-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    try:
+        with started_kernel(KERNEL_NAME, zygote if forked else None) as manager:
+            info = manager.get_connection_info()
+            seen = probe(manager)
+            assert info["transport"] == "ipc"
+            assert seen["ppid"] == (zygote._proc.pid if forked and zygote._proc else os.getpid())
+            sockets = sorted(p.name for p in folder.iterdir() if "-ipc-" in p.name)
+            assert len(sockets) == 5  # shell, IOPub, stdin, control, heartbeat
+        assert list(folder.iterdir()) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

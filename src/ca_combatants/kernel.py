@@ -21,6 +21,7 @@ from .paths import REPO_ROOT
 from .zygote import BRIEF_MODULE, Zygote, launcher_prefix, provisioner_for
 
 KERNEL_NAME = "ca-brief"
+UNIX_SOCKET_PATH_MAX = 100  # Linux allows 107 bytes, macOS 103
 
 
 def skip_iri_grammar() -> None:
@@ -41,7 +42,14 @@ def start_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Any
     manager.client_factory = _client_class()
     # named here, not by jupyter_client: it creates a file of its own choosing before it
     # notes that it has one, and a Ctrl-C in between would leave that file behind
-    manager.connection_file = os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4()}.json")
+    name = os.path.join(tempfile.gettempdir(), f"kernel-{uuid.uuid4().hex[:16]}")
+    manager.connection_file = f"{name}.json"
+    if sys.platform != "win32" and len(f"{name}-ipc-5") <= UNIX_SOCKET_PATH_MAX:
+        # over Unix sockets named after that file: jupyter_client picks free TCP ports, which
+        # the kernel binds only later, and a kernel started meanwhile (by a batch's other
+        # worker) can take one of them first ("Address already in use"); a name cannot be taken
+        manager.transport = "ipc"
+        manager.ip = f"{name}-ipc"
     extra: list[str] = []
     if (spec := manager.kernel_spec) is not None and launcher_prefix(spec.argv) is not None:
         # ipykernel's own log says only what went wrong: its warning that a local kernel talks
@@ -74,10 +82,11 @@ def stop_kernel(manager: Any) -> None:
         if manager.has_kernel:
             run_sync(manager.shutdown_kernel)(now=True)
     finally:
-        # shutting down removes the connection file, but a kernel stopped while it started,
-        # or one that died, is not shut down: its file would stay in the temporary folder
+        # shutting down removes the connection file and the sockets, but a kernel stopped
+        # while it started, or one that died, is not shut down: they would stay behind
         with contextlib.suppress(OSError):
             os.remove(manager.connection_file)
+        manager.cleanup_ipc_files()
 
 
 @contextlib.contextmanager
