@@ -53,7 +53,8 @@ def start_kernel(kernel: str = KERNEL_NAME, zygote: Zygote | None = None) -> Any
     extra: list[str] = []
     if (spec := manager.kernel_spec) is not None and launcher_prefix(spec.argv) is not None:
         # ipykernel's own log says only what went wrong: its warning that a local kernel talks
-        # over TCP would otherwise precede every render's output, and a parameter error's
+        # over TCP (where Unix sockets cannot be used) would otherwise precede every render's
+        # output, and a parameter error's
         extra.append("--IPKernelApp.log_level=ERROR")
         # a brief's cells are not the user's history: nothing written to IPython's history
         # database, which concurrent kernels of a batch would otherwise take turns to lock

@@ -41,8 +41,8 @@ from .sections import SECTION_ORDER
 LAUNCHER = "ipykernel_launcher"
 BRIEF_MODULE = "ca_combatants.notebook"  # what the notebook's setup cell imports
 # what every kernel would otherwise import for itself: ipykernel's own modules first, then
-# those it imports while it starts (its debugger, which brings debugpy, is a third of that
-# start), then the brief and the sections it imports as it reaches them
+# those it imports while it starts (its debugger, which brings debugpy, was most of a forked
+# kernel's start), then the brief and the sections it imports as it reaches them
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
