@@ -1,38 +1,49 @@
-"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`."""
+"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`.
+
+Exit codes, the same for every command: 0 done; 1 the work failed (a cell raised, the PDF
+engine failed, the disk filled up, a brief of a batch failed); 2 the input is wrong (an
+option or parameter, the data package, the data or output folder); 128 + N when signal N
+stopped it (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), with nothing new published."""
 
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from . import errors
-from .datafiles import validated_before
 from .errors import ParamsError
+from .interrupt import exit_code, signals_interrupt
+from .params import BriefParams, allowed_values, is_path
 from .paths import DEFAULT_DATA_DIR
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+PARAMS_FILE_MAX_BYTES = 64 * 1024
+DATA_PROBLEMS_SHOWN = 20
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _print_problems(data_dir: Path, problems: list[errors.Problem], limit: int | None) -> None:
+    for problem in problems[:limit]:
+        print(f"{data_dir}/{problem}", file=sys.stderr)
+    if limit is not None and len(problems) > limit:
+        print(f"… and {len(problems) - limit} more", file=sys.stderr)
 
 
 def _validate(args: argparse.Namespace) -> int:
     from . import dataset
 
     data_dir = Path(args.data_dir)
-    try:
-        result = dataset.check(data_dir)
-    except errors.DataDirError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    result = dataset.check(data_dir)
     if not result.ok:
-        for problem in result.problems:
-            print(f"{data_dir}/{problem}")
+        _print_problems(data_dir, result.problems, None)
         print(f"\n{data_dir}: INVALID, {len(result.problems)} problem(s)", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_INPUT
     counts = result.counts()
     width = max(len(n) for n in counts)
     print(f"{data_dir}: valid (data version {result.version})")
@@ -41,128 +52,167 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_yaml(path: str) -> object:
+# ----------------------------------------------------------------------------- parameters
+
+
+def read_yaml(path: str) -> object:
+    """A YAML mapping of parameters, bounded: at most 64 KiB, and no anchors or aliases (an
+    alias can make a small file expand without limit). Relative paths in it are taken from
+    the file's own folder."""
     import yaml
 
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            raw = f.read(PARAMS_FILE_MAX_BYTES + 1)
     except OSError as exc:
         raise ParamsError(f"cannot read --params file {path}: {exc.strerror}") from None
+    if len(raw) > PARAMS_FILE_MAX_BYTES:
+        raise ParamsError(f"--params file {path} is over {PARAMS_FILE_MAX_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                raise ParamsError(
+                    f"--params file {path}, line {line}: anchors and aliases (&name, *name) are not allowed; write each value out"
+                )
+        loaded = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise ParamsError(f"--params file {path} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"--params file {path} is not valid YAML: {exc}") from None
+    return loaded
 
 
-def _param_values(args: argparse.Namespace) -> dict[str, object]:
-    """Parameters from --params FILE, overridden by any option given on the command line."""
+def typed_path(value: object, base: Path) -> object:
+    """A path relative to `base`, where the user typed it; other values as they are."""
+    return str(base / value) if isinstance(value, str) and value else value
+
+
+def param_values(args: argparse.Namespace) -> dict[str, object]:
+    """Parameters from --params FILE, overridden by any option given on the command line;
+    every path relative to where it was written (the file's folder, or the current folder)."""
     values: dict[str, object] = {}
     if args.params:
-        loaded = _read_yaml(args.params)
+        loaded = read_yaml(args.params)
         if not isinstance(loaded, dict):
             raise ParamsError(
                 f"--params file {args.params} must hold a mapping of parameter names to values"
             )
-        values.update(loaded)
-    for option in PARAM_OPTIONS:
-        value = getattr(args, option, None)
+        base = Path(args.params).absolute().parent
+        values.update({k: typed_path(v, base) if is_path(k) else v for k, v in loaded.items()})
+    for name in BriefParams.model_fields:
+        value = getattr(args, name, None)
         if value is not None:
-            values[option] = value
+            values[name] = typed_path(value, Path.cwd()) if is_path(name) else value
     return values
 
 
-def _render(args: argparse.Namespace) -> int:
-    from .kernel import KERNEL_NAME, start_kernel, stop_kernel
+def _add_param_options(p: argparse.ArgumentParser) -> None:
+    """One option per field of BriefParams, with its description and allowed values."""
+    g = p.add_argument_group("brief parameters (override --params)")
+    g.add_argument("--params", metavar="FILE", help="YAML file of parameters")
+    for name, field in BriefParams.model_fields.items():
+        option = "--" + name.replace("_", "-")
+        text = f"{field.description} Allowed: {allowed_values(name)}."
+        if field.annotation is bool:
+            g.add_argument(option, dest=name, action="store_const", const=True, help=text)
+        else:
+            g.add_argument(option, dest=name, metavar=name.upper(), help=text)
 
-    # the kernel first: it boots on the other core while this process imports the rest and
-    # checks the parameters (on bad parameters it is killed unused)
-    try:
-        kernel = start_kernel(KERNEL_NAME)
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # jupyter_client's errors for a missing or broken kernelspec
-        print(
-            f"error: cannot start the kernel {KERNEL_NAME!r}: {exc} (`make env` installs it)",
-            file=sys.stderr,
+
+# ----------------------------------------------------------------------------- commands
+
+
+def _input_problem(exc: BaseException, data_dir: Path | None = None) -> int:
+    """Report what is wrong with the input; the exit code for it."""
+    if isinstance(exc, errors.DataError):
+        where = data_dir or DEFAULT_DATA_DIR
+        _print_problems(where, exc.problems, DATA_PROBLEMS_SHOWN)
+        _error(
+            f"the data package {where} is invalid ({len(exc.problems)} problem(s)); "
+            f"`ca-brief validate {where}` lists them all"
         )
-        return EXIT_FAILED
-    try:
-        return _render_in(args, kernel)
-    finally:
-        stop_kernel(kernel)
+    else:
+        _error(str(exc))
+    return EXIT_INPUT
 
 
-def _render_in(args: argparse.Namespace, kernel: Any) -> int:
+INPUT_ERRORS = (
+    ParamsError,
+    ValueError,
+    errors.DataDirError,
+    errors.DataError,
+    errors.OutputDirError,
+)
+
+
+def _render(args: argparse.Namespace) -> int:
     from .params import parse_params
     from .render import RenderError, check_name, render
 
+    params = None
     try:
-        params = parse_params(_param_values(args))
+        params = parse_params(param_values(args))
         check_name(args.name)
-        done = render(params, Path(args.output_dir), args.name, kernel_manager=kernel)
-    except (ParamsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.DataDirError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.DataError as exc:
-        for problem in exc.problems[:20]:
-            print(f"data/{problem}", file=sys.stderr)
-        print(
-            f"error: the data package is invalid ({len(exc.problems)} problem(s)); run 'ca-brief validate' for all of them",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        done = render(params, Path(args.output_dir), args.name)
+    except INPUT_ERRORS as exc:
+        return _input_problem(exc, params.data_path if params else None)
     except RenderError as exc:
-        print(f"error: render failed: {exc}", file=sys.stderr)
+        _error(f"render failed: {exc}")
         failed = Path(args.output_dir) / f"{args.name}.failed.ipynb"
         if failed.exists():
             print(f"the executed notebook is kept for debugging: {failed}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
-        return EXIT_INTERRUPTED
     for kind, path in done.files.items():
         print(f"{kind:>9}  {path}")
     print(f"rendered {args.name} in {done.seconds:.1f} s")
     return EXIT_OK
 
 
+def _grid(specs: list[str]) -> dict[str, list[str]]:
+    grid: dict[str, list[str]] = {}
+    for spec in specs:
+        key, sep, vals = spec.partition("=")
+        values = [v.strip() for v in vals.split(",") if v.strip()]
+        if not sep or not values:
+            raise ParamsError(
+                f"bad --grid {spec!r}: expected NAME=V1,V2 (countries may join codes with '+', e.g. KZ+KG)"
+            )
+        name = key.strip().replace("-", "_")
+        if name not in BriefParams.model_fields:
+            raise ParamsError(
+                f"bad --grid {spec!r}: unknown parameter {name!r}; allowed: {', '.join(BriefParams.model_fields)}"
+            )
+        if name in grid:
+            raise ParamsError(f"--grid {name} is given twice; give its values once")
+        grid[name] = values
+    return grid
+
+
 def _batch(args: argparse.Namespace) -> int:
     from .batch import jobs_from_grid, jobs_from_list, run_batch
+    from .render import check_data, prepare_output_dir
 
+    data_dir: Path | None = None
     try:
-        base = _param_values(args)
+        if args.jobs is not None and args.jobs < 1:
+            raise ParamsError(f"--jobs {args.jobs}: give a whole number of 1 or more")
+        base = param_values(args)
         if args.grid and args.param_sets:
             raise ParamsError("give either --grid or --param-sets, not both")
         if args.grid:
-            grid: dict[str, list[str]] = {}
-            for spec in args.grid:
-                key, sep, vals = spec.partition("=")
-                if not sep or not vals:
-                    raise ParamsError(
-                        f"bad --grid {spec!r}: expected NAME=V1,V2 (countries may join codes with '+', e.g. KZ+KG)"
-                    )
-                grid[key.strip().replace("-", "_")] = [
-                    v.strip() for v in vals.split(",") if v.strip()
-                ]
-            jobs = jobs_from_grid(grid, base)
+            jobs = jobs_from_grid(_grid(args.grid), base)
         elif args.param_sets:
-            jobs = jobs_from_list(_read_yaml(args.param_sets), base)  # type: ignore[arg-type]
+            loaded = read_yaml(args.param_sets)
+            jobs = jobs_from_list(loaded, base, Path(args.param_sets).absolute().parent)
         else:
             raise ParamsError("batch needs --grid NAME=V1,V2 (repeatable) or --param-sets FILE")
-        data_dir = Path(str(base.get("data_dir") or DEFAULT_DATA_DIR))
-        if not validated_before(data_dir):  # checked without pandas when it has passed before
-            from . import dataset
-
-            dataset.load(data_dir)
-    except (ParamsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (errors.DataDirError, errors.DataError) as exc:
-        print(f"error: {exc}; run 'ca-brief validate'", file=sys.stderr)
-        return EXIT_USAGE
-    out = Path(args.output_dir)
+        for data_dir in sorted({job.params.data_path.absolute() for job in jobs}):
+            check_data(data_dir)  # once per package, before any brief starts
+        out = prepare_output_dir(Path(args.output_dir))
+    except INPUT_ERRORS as exc:
+        return _input_problem(exc, data_dir)
     outcomes, interrupted = run_batch(jobs, out, workers=args.jobs, progress=not args.quiet)
     width = max(len(o.name) for o in outcomes)
     print(f"\n{'brief':<{width}}  status  seconds  files")
@@ -171,61 +221,21 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"{o.name:<{width}}  {'ok' if o.ok else 'FAILED':<6}  {o.seconds:7.1f}  {where}")
     failed = sum(not o.ok for o in outcomes)
     print(f"\n{len(outcomes) - failed} ok, {failed} failed; index: {out / 'index.html'}")
-    if interrupted:
+    if interrupted is not None:
         print(
-            "interrupted: the briefs marked ok are complete; no other file was written",
+            "interrupted: the briefs marked ok are complete; nothing else was published",
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return exit_code(interrupted)
     return EXIT_FAILED if failed else EXIT_OK
 
 
-PARAM_OPTIONS = (
-    "countries",
-    "side",
-    "as_of",
-    "period_start",
-    "period_end",
-    "redact_private_persons",
-    "data_dir",
-    "title",
-    "paper_size",
-)
-
-
-def _add_param_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("brief parameters (override --params)")
-    g.add_argument("--params", metavar="FILE", help="YAML file of parameters")
-    g.add_argument("--countries", help="comma-separated: KZ,KG,TJ,UZ,TM (default all)")
-    g.add_argument("--side", help="russia, ukraine or both (default both)")
-    g.add_argument(
-        "--as-of",
-        dest="as_of",
-        metavar="YYYY-MM-DD",
-        help="use only information published by this date (default: newest source)",
-    )
-    g.add_argument(
-        "--period-start", dest="period_start", metavar="YYYY-MM-DD", help="earliest event date"
-    )
-    g.add_argument(
-        "--period-end", dest="period_end", metavar="YYYY-MM-DD", help="latest event date"
-    )
-    g.add_argument(
-        "--redact-private-persons",
-        dest="redact_private_persons",
-        action="store_const",
-        const=True,
-        help="replace private persons' names with codes",
-    )
-    g.add_argument(
-        "--data-dir", dest="data_dir", help="data package folder (default: the repository's data/)"
-    )
-    g.add_argument("--title", help="title on the cover")
-    g.add_argument("--paper-size", dest="paper_size", help="A4 (default) or Letter")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ca-brief", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="ca-brief",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check the data package and print counts per table")
     p.add_argument(
@@ -268,23 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        with signals_interrupt():
+            return int(args.func(args))
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: every cleanup has run
+        print("interrupted: nothing new was published", file=sys.stderr)
+        return exit_code(exc)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
 
 
 def run() -> None:
-    """The `ca-brief` command. Once it is done, every object it made is frozen out of the
-    garbage collector: Python's teardown then skips collecting them (about 0.1 s); the
-    operating system takes the memory back in any case."""
-    try:
-        code = main()
-    except KeyboardInterrupt:  # one that came before a command could handle it itself
-        print("interrupted: no file was left half-written", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    gc.freeze()
-    sys.exit(code)
+    """The `ca-brief` command."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

@@ -39,3 +39,7 @@ class DataDirError(Exception):
 
 class ParamsError(ValueError):
     """Bad parameters: the message names the parameter, the value and what is allowed."""
+
+
+class OutputDirError(Exception):
+    """The output folder cannot be used: a file, under a file, or not writable."""

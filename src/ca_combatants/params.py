@@ -1,10 +1,12 @@
-"""The brief's parameters, declared once. The notebook's `parameters` cell mirrors the defaults."""
+"""The brief's parameters, declared once: the command line's options, the README's table of
+parameters and the notebook's `parameters` cell all follow BriefParams (a test ties them)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
@@ -27,6 +29,8 @@ COUNTRY_NAMES = {
     "TM": "Turkmenistan",
 }
 DEFAULT_TITLE = "Central Asians in Russia's war against Ukraine"
+# no brief can draw on anything published before the five states were independent
+EARLIEST = dt.date(1991, 1, 1)
 
 
 class BriefParams(BaseModel):
@@ -36,30 +40,49 @@ class BriefParams(BaseModel):
 
     countries: list[Country] = Field(
         default_factory=lambda: cast(list[Country], list(ALL_COUNTRIES)),
-        description="Countries of origin or citizenship to cover: one or more of KZ, KG, TJ, UZ, TM.",
+        description="Countries of origin or citizenship to cover (default: all five).",
+        json_schema_extra={"allowed": "one or more of KZ, KG, TJ, UZ, TM, joined by commas"},
     )
-    side: Side = Field("both", description="Side fought for: russia, ukraine or both.")
+    side: Side = Field(
+        "both",
+        description="Side fought for.",
+        json_schema_extra={"allowed": "russia, ukraine or both"},
+    )
     as_of: dt.date | None = Field(
         None,
         description="Use only information published on or before this date (default: the newest source).",
+        json_schema_extra={"allowed": f"a date YYYY-MM-DD from {EARLIEST} to today"},
     )
     period_start: dt.date | None = Field(
-        None, description="Earliest event date to include (default: no limit)."
+        None,
+        description="Earliest event date to include (default: no limit).",
+        json_schema_extra={"allowed": f"a date YYYY-MM-DD from {EARLIEST} to today"},
     )
     period_end: dt.date | None = Field(
-        None, description="Latest event date to include (default: no limit)."
+        None,
+        description="Latest event date to include (default: no limit).",
+        json_schema_extra={"allowed": f"a date YYYY-MM-DD from {EARLIEST} to today"},
     )
     redact_private_persons: bool = Field(
         False,
-        description="Replace private persons' names with stable labels everywhere in the output.",
+        description="Replace private persons' names, and what would identify them, everywhere in the output.",
+        json_schema_extra={"allowed": "true or false"},
     )
     data_dir: str | None = Field(
-        None, description="Data package folder (default: the repository's data/)."
+        None,
+        description="Data package folder, relative to where the command is typed (default: the repository's data/).",
+        json_schema_extra={"allowed": "a folder path", "path": True},
     )
     title: str = Field(
-        DEFAULT_TITLE, min_length=1, max_length=200, description="Title on the cover."
+        DEFAULT_TITLE,
+        min_length=1,
+        max_length=200,
+        description="Title on the cover.",
+        json_schema_extra={"allowed": "text of 1 to 200 characters, no control characters"},
     )
-    paper_size: PaperSize = Field("A4", description="PDF paper size: A4 or Letter.")
+    paper_size: PaperSize = Field(
+        "A4", description="PDF paper size.", json_schema_extra={"allowed": "A4 or Letter"}
+    )
 
     @field_validator("countries", mode="before")
     @classmethod
@@ -81,6 +104,23 @@ class BriefParams(BaseModel):
         if not value:
             raise ValueError("at least one country is needed")
         return sorted(set(value), key=ALL_COUNTRIES.index)
+
+    @field_validator("as_of", "period_start", "period_end")
+    @classmethod
+    def _plausible_date(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST <= value <= dt.date.today():
+            raise ValueError(f"{value} is outside {EARLIEST} to today")
+        return value
+
+    @field_validator("title")
+    @classmethod
+    def _printable_title(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the title is blank")
+        for ch in value:
+            if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn"):
+                raise ValueError(f"the title holds the control character U+{ord(ch):04X}")
+        return value
 
     @model_validator(mode="after")
     def _period_in_order(self) -> BriefParams:
@@ -104,19 +144,24 @@ class BriefParams(BaseModel):
         return f"Nationals of {names} {side}"
 
 
-def _allowed(name: str) -> str:
-    allowed = {
-        "countries": "a list drawn from KZ, KG, TJ, UZ, TM",
-        "side": "russia, ukraine or both",
-        "as_of": "a date YYYY-MM-DD, or null",
-        "period_start": "a date YYYY-MM-DD, or null",
-        "period_end": "a date YYYY-MM-DD, or null",
-        "redact_private_persons": "true or false",
-        "data_dir": "a folder path, or null",
-        "title": "text of 1 to 200 characters",
-        "paper_size": "A4 or Letter",
-    }
-    return allowed.get(name, "")
+def allowed_values(name: str) -> str:
+    """What a parameter accepts, in words."""
+    extra = BriefParams.model_fields[name].json_schema_extra
+    return str(extra.get("allowed", "")) if isinstance(extra, dict) else ""
+
+
+def is_path(name: str) -> bool:
+    extra = BriefParams.model_fields[name].json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("path"))
+
+
+def parameter_table() -> str:
+    """The README's table of parameters, in Markdown."""
+    rows = ["| parameter | option | what it does | allowed |", "|---|---|---|---|"]
+    for name, field in BriefParams.model_fields.items():
+        option = "--" + name.replace("_", "-")
+        rows.append(f"| `{name}` | `{option}` | {field.description} | {allowed_values(name)} |")
+    return "\n".join(rows)
 
 
 def parse_params(values: dict[str, Any]) -> BriefParams:
@@ -134,7 +179,7 @@ def parse_params(values: dict[str, Any]) -> BriefParams:
         name = str(err["loc"][0]) if err["loc"] else "parameters"
         value = values.get(name, err.get("input"))
         bad = err.get("input") if name == "countries" and len(err["loc"]) > 1 else value
-        allowed = _allowed(name)
+        allowed = allowed_values(name) if name in BriefParams.model_fields else ""
         reason = str(err["msg"]).removeprefix("Value error, ")
         hint = f"; allowed: {allowed}" if allowed else ""
         raise ParamsError(f"parameter {name!r}: bad value {bad!r} ({reason}){hint}") from None
