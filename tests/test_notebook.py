@@ -8,15 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import papermill
 import pytest
+from papermill.exceptions import PapermillExecutionError
 
-from ca_combatants.kernel import skip_iri_grammar
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
 from ca_combatants.sections import SECTION_ORDER
-
-skip_iri_grammar()  # the same import-time saving the render command uses
-import papermill  # noqa: E402
-from papermill.exceptions import PapermillExecutionError  # noqa: E402
 
 
 def execute(tmp_path: Path, cwd: Path = REPO_ROOT, **parameters: Any) -> dict[str, Any]:

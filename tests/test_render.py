@@ -20,13 +20,11 @@ from typing import Any
 import pypdf
 import pytest
 
-from ca_combatants import pdf as pdf_module
 from ca_combatants import render as render_module
 from ca_combatants.params import parse_params
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
 from ca_combatants.render import RenderError, render
 from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
-from ca_combatants.zygote import Zygote
 from tests.processes import live_processes
 
 CLI = str(Path(sys.executable).parent / "ca-brief")
@@ -40,12 +38,22 @@ def snapshot(folder: Path, name: str = "brief") -> dict[str, bytes]:
 def earlier_report(default_brief: Path, tmp_path: Path) -> tuple[Path, dict[str, bytes]]:
     """A folder already holding a good report, and its bytes, to check a failure keeps them."""
     out = tmp_path / "out"
-    shutil.copytree(default_brief, out)
+    shutil.copytree(default_brief, out, symlinks=True)
     return out, snapshot(out)
 
 
-def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+def leftovers(folder: Path, name: str = "brief") -> list[str]:
+    """Hidden entries beyond a published set's own (its current link and generation folder)."""
+    current = (
+        os.readlink(folder / f".{name}.current")
+        if (folder / f".{name}.current").is_symlink()
+        else None
+    )
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".") and p.name not in (f".{name}.current", current)
+    )
 
 
 def private_temp(tmp_path: Path) -> dict[str, str]:
@@ -163,7 +171,6 @@ def test_pdf_pages_headings_fonts_and_cyrillic(default_brief: Path) -> None:
 def test_pdf_contents_and_page_numbers_match_where_each_section_starts(
     default_brief: Path,
 ) -> None:
-    """The sections are laid out apart and joined: the numbers must still be right."""
     reader = pypdf.PdfReader(default_brief / "brief.pdf")
     pages = [p.extract_text() for p in reader.pages]
     total = len(pages)
@@ -220,15 +227,37 @@ def test_manifest_records_parameters_data_hashes_and_versions(default_brief: Pat
 
 
 def test_same_parameters_give_identical_bytes(default_brief: Path, tmp_path: Path) -> None:
-    # rendered as in a batch this time: the kernel forked from a zygote, the PDF laid out on a
-    # thread rather than on worker processes; same bytes
-    zygote = Zygote(render_module.KERNEL_NAME)
-    try:
-        render(parse_params({}), tmp_path, "brief", pdf_workers=0, zygote=zygote)
-    finally:
-        zygote.close()
+    render(parse_params({}), tmp_path, "brief")
     assert (tmp_path / "brief.html").read_bytes() == (default_brief / "brief.html").read_bytes()
     assert (tmp_path / "brief.pdf").read_bytes() == (default_brief / "brief.pdf").read_bytes()
+
+
+def test_pdf_is_tagged_with_one_font_set_and_words_that_search(default_brief: Path) -> None:
+    import pikepdf
+
+    with pikepdf.open(default_brief / "brief.pdf") as pdf:
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root
+        assert str(pdf.Root.Lang) == "en"
+        assert "/viewport" not in pdf.docinfo
+        with pdf.open_metadata() as xmp:
+            assert xmp.get("pdfuaid:part") == "1"
+            assert xmp.get("dc:title") == parse_params({}).title
+        fonts: dict[str, set[tuple[int, int]]] = {}
+        for page in pdf.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                fonts.setdefault(str(font.BaseFont), set()).add(font.objgen)
+        # one subset per tag: the PDF standard forbids a tag shared by different subsets
+        assert all(len(objects) == 1 for objects in fonts.values()), fonts
+        tags = [str(t).split("+")[0] for t in fonts]
+        assert len(tags) == len(set(tags))
+    text = subprocess.run(
+        ["pdftotext", str(default_brief / "brief.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "\u2010" not in text  # no inserted hyphen splits a word for search
 
 
 def test_letter_paper_and_a_redacted_pdf_with_no_private_name(tmp_path: Path) -> None:
@@ -276,75 +305,106 @@ def test_failing_cell_names_the_section_keeps_the_notebook_and_the_old_report(
     out, before = earlier_report(default_brief, tmp_path)
     with pytest.raises(RenderError) as info:
         render(parse_params({}), out, "brief", notebook=broken_notebook(tmp_path, "legal_exposure"))
-    assert (
-        str(info.value)
-        == "section 'Legal exposure' (code cell 8 of 13 in the executed notebook) failed: ZeroDivisionError: boom in the legal section"
+    assert str(info.value) == (
+        f"section '{SECTION_TITLES['legal_exposure']}' failed: ZeroDivisionError: boom in the legal section"
     )
     assert (out / "brief.failed.ipynb").exists()
     assert snapshot(out) == before
     assert leftovers(out) == []
 
 
-def test_pdf_engine_failure_leaves_the_old_report(
-    default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (ValueError("cannot lay out"), "the PDF engine failed: ValueError: cannot lay out"),
+        (OSError(28, "No space left on device"), "No space left on device"),
+    ],
+)
+def test_pdf_engine_failure_or_a_full_disk_leaves_the_old_report(
+    default_brief: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    message: str,
 ) -> None:
     out, before = earlier_report(default_brief, tmp_path)
 
     def explode(*_: Any, **__: Any) -> None:
-        raise OSError("no space left on device")
+        raise failure
 
-    monkeypatch.setattr(render_module.PdfParts, "write", explode)
-    with pytest.raises(RenderError, match="PDF engine failed: OSError: no space left on device"):
+    monkeypatch.setattr(render_module.pdf, "write_pdf", explode)
+    with pytest.raises(RenderError, match=message):
         render(parse_params({}), out, "brief")
     assert snapshot(out) == before
     assert leftovers(out) == []
 
 
-def test_a_part_failing_to_lay_out_fails_the_render_and_leaves_the_old_report(
+def test_a_signal_while_the_files_are_switched_waits_for_the_switch(
     default_brief: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Ctrl-C between two steps of publishing: the new set is published whole, and the
+    interruption says so."""
+    from ca_combatants import publish
+
     out, before = earlier_report(default_brief, tmp_path)
-    real_lay_out = pdf_module.lay_out
+    real = publish._replace_link
 
-    def fail_on_references(html: str, *args: Any) -> Any:
-        if 'id="references"' in html:
-            raise ValueError("cannot lay out the references")
-        return real_lay_out(html, *args)
+    def interrupted_link(link: Path, target: str) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        real(link, target)
 
-    monkeypatch.setattr(pdf_module, "lay_out", fail_on_references)
-    with pytest.raises(
-        RenderError, match="PDF engine failed: ValueError: cannot lay out the references"
-    ):
-        render(parse_params({}), out, "brief", pdf_workers=0)  # on a thread, so the patch applies
-    assert snapshot(out) == before
+    monkeypatch.setattr(publish, "_replace_link", interrupted_link)
+    with pytest.raises(KeyboardInterrupt) as info:
+        render(parse_params({"countries": ["KZ"]}), out, "brief")
+    assert getattr(info.value, "published", False) is True
+    after = snapshot(out)
+    manifest = json.loads(after["manifest.json"])
+    assert manifest["parameters"]["countries"] == ["KZ"]
+    assert after["html"] != before["html"] and after["pdf"] != before["pdf"]
+    assert json.loads(after["ipynb"])["metadata"]["papermill"]["parameters"]["countries"] == ["KZ"]
     assert leftovers(out) == []
 
 
-def test_interrupted_render_leaves_the_old_report_and_no_temporary_files(
-    default_brief: Path, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_interrupted_render_leaves_the_old_report_and_nothing_running(
+    default_brief: Path, tmp_path: Path, signum: int
 ) -> None:
     out, before = earlier_report(default_brief, tmp_path)
     env = private_temp(tmp_path)
+    mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
     proc = subprocess.Popen(
         [CLI, "render", "--output-dir", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**env, **dict([mark.split("=")])},
     )
     deadline = time.monotonic() + 60
-    while (
-        not leftovers(out) and time.monotonic() < deadline
-    ):  # wait until the render has begun writing
+    while not leftovers(out) and time.monotonic() < deadline:  # the render has begun writing
         time.sleep(0.05)
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "interrupted: nothing was written" in err
+    assert proc.returncode == 128 + signum, err
+    assert "interrupted: nothing new was published" in err
+    assert "Traceback" not in err
     assert snapshot(out) == before
     assert leftovers(out) == []
     assert os.listdir(env["TMPDIR"]) == []
+    assert _processes_with(mark) == []
+
+
+def test_a_stale_staging_folder_is_removed_by_the_next_render(
+    default_brief: Path, tmp_path: Path
+) -> None:
+    out, _ = earlier_report(default_brief, tmp_path)
+    stale = out / ".brief.0123456789abcdef.tmp"  # a render killed with SIGKILL left it
+    stale.mkdir()
+    (stale / "brief.html").write_text("half", encoding="utf-8")
+    other = out / ".notes"  # not a render's: kept
+    other.mkdir()
+    render(parse_params({"countries": ["KZ"]}), out, "brief")
+    assert not stale.exists() and other.exists()
 
 
 def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) -> None:
@@ -356,7 +416,7 @@ def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) 
         )
         for c in ("KZ", "KG")
     ]
-    assert [p.wait(timeout=180) for p in procs] == [0, 0]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0]
     manifest = json.loads((tmp_path / "brief.manifest.json").read_text(encoding="utf-8"))
     nb = json.loads((tmp_path / "brief.ipynb").read_text(encoding="utf-8"))
     pdf = pypdf.PdfReader(tmp_path / "brief.pdf")
@@ -373,30 +433,44 @@ def test_two_renders_of_one_name_at_once_leave_a_consistent_set(tmp_path: Path) 
     assert leftovers(tmp_path) == []
 
 
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, check=False, cwd=cwd, env=env
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--side", "russian"], "error: parameter 'side': bad value 'russian'"),
         (["--countries", "KZ,XX"], "error: parameter 'countries': bad value 'XX'"),
         (["--name", "../escape"], "error: bad --name '../escape'"),
+        (["--as-of", "2099-01-01"], "error: parameter 'as_of': bad value '2099-01-01'"),
+        (["--as-of", "9999-12-31"], "error: parameter 'as_of': bad value '9999-12-31'"),
+        (["--title", "   "], "error: parameter 'title': bad value '   ' (the title is blank)"),
+        (
+            ["--title", "a\u202eb"],
+            "error: parameter 'title': bad value 'a\\u202eb' (the title holds the control character U+202E)",
+        ),
     ],
 )
 def test_bad_parameters_exit_2_with_one_message(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    """The kernel is started before the parameters are checked: none may outlive the error."""
     mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
-    proc = subprocess.run(
-        [CLI, "render", "--output-dir", str(tmp_path), *args],
-        capture_output=True,
-        text=True,
-        check=False,
+    proc = run_cli(
+        "render",
+        "--output-dir",
+        str(tmp_path / "out"),
+        *args,
         env={**os.environ, **dict([mark.split("=")])},
     )
     assert proc.returncode == 2
-    assert proc.stderr.startswith(message)
+    assert proc.stderr.startswith(message), proc.stderr
     assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert not (tmp_path / "out").exists()
     assert _processes_with(mark) == []
 
 
@@ -408,251 +482,262 @@ def _processes_with(environment_entry: str) -> list[str]:
     )
 
 
-def test_invalid_data_exits_2_with_the_problems_and_writes_nothing(tmp_path: Path) -> None:
+def test_invalid_data_exits_2_before_any_kernel_and_writes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(REPO_ROOT / "data", data)
     (data / "tactics.csv").write_text("")
-    proc = subprocess.run(
-        [CLI, "render", "--data-dir", str(data), "--output-dir", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 2
-    assert "data/tactics.csv: file is empty" in proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert list((tmp_path / "out").iterdir()) == []
-
-
-def test_params_file_and_options(tmp_path: Path) -> None:
-    """Also: once the command has exited, none of its processes (kernel, PDF workers and their
-    fork server) is left, and it printed nothing on stderr."""
-    params = tmp_path / "p.yaml"
-    params.write_text("countries: [KG]\nside: ukraine\ntitle: A Kyrgyz brief\n", encoding="utf-8")
     mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
-    proc = subprocess.run(
-        [
-            CLI,
-            "render",
-            "--params",
-            str(params),
-            "--side",
-            "both",
-            "--name",
-            "kg",
-            "--output-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, **dict([mark.split("=")]), "IPYTHONDIR": str(tmp_path / "ipython")},
+    env = {**os.environ, **dict([mark.split("=")]), "TMPDIR": str(tmp_path)}
+    for command in (
+        ["render"],
+        ["batch", "--grid", "side=russia,ukraine"],
+        ["validate", str(data)],
+    ):
+        extra = (
+            []
+            if command[0] == "validate"
+            else ["--data-dir", str(data), "--output-dir", str(tmp_path / "out")]
+        )
+        proc = run_cli(*command, *extra, env=env)
+        assert proc.returncode == 2, (command, proc.stderr)
+        assert "tactics.csv: file is empty" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert not (tmp_path / "out").exists()
+        assert not list(tmp_path.glob("ca-brief-kernel-*"))  # no kernel was started
+
+
+@pytest.mark.parametrize("problem", ["a file", "under a file"])
+def test_an_output_dir_that_cannot_be_a_folder_exits_2(tmp_path: Path, problem: str) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    target = blocker if problem == "a file" else blocker / "reports"
+    proc = run_cli("render", "--output-dir", str(target))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: --output-dir {target}"), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("base: &b [KZ, KG]\ncountries: *b\n", "anchors and aliases"),
+        ("title: " + "x" * 70000 + "\n", "is over 64 KiB"),
+        ("- KZ\n", "must hold a mapping"),
+        ("side: [unclosed\n", "is not valid YAML"),
+    ],
+)
+def test_a_bad_params_file_exits_2_with_one_line(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    params = tmp_path / "p.yaml"
+    params.write_text(content, encoding="utf-8")
+    proc = run_cli("render", "--params", str(params), "--output-dir", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_params_file_options_and_paths_relative_to_where_they_were_typed(tmp_path: Path) -> None:
+    """--data-dir and --output-dir from the current folder, data_dir in a params file from the
+    file's folder; the brief is built from that data, and the manifest hashes the same files.
+    Once the command has exited, none of its processes is left, and stderr is empty."""
+    work = tmp_path / "work"
+    (work / "config").mkdir(parents=True)
+    shutil.copytree(REPO_ROOT / "data", work / "mydata")
+    title_row = "cl_gv_scope_small_numbers"
+    claims = (work / "mydata" / "claims.csv").read_text(encoding="utf-8")
+    assert title_row in claims
+    params = work / "config" / "p.yaml"
+    params.write_text(
+        "countries: [KG]\nside: ukraine\ntitle: A Kyrgyz brief\ndata_dir: ../mydata\n",
+        encoding="utf-8",
+    )
+    mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
+    env = {**os.environ, **dict([mark.split("=")]), "IPYTHONDIR": str(tmp_path / "ipython")}
+    proc = run_cli(
+        "render",
+        "--params",
+        "config/p.yaml",
+        "--side",
+        "both",
+        "--name",
+        "kg",
+        "--output-dir",
+        "out",
+        cwd=work,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert _processes_with(mark) == []
-    # the brief's cells are not written into the user's IPython history
     assert list((tmp_path / "ipython").rglob("history.sqlite")) == []
-    manifest = json.loads((tmp_path / "kg.manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((work / "out" / "kg.manifest.json").read_text(encoding="utf-8"))
     assert (
         manifest["parameters"]["countries"] == ["KG"] and manifest["parameters"]["side"] == "both"
     )
-    assert "A Kyrgyz brief" in (tmp_path / "kg.html").read_text(encoding="utf-8")
-
-
-def test_a_batch_lays_out_a_part_its_briefs_share_once_for_all_its_workers(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """What share_parts() gives a batch's workers: a part one worker laid out is the same bytes
-    for another, which does not lay it out again; a part with other HTML, another identifier
-    or another stylesheet is laid out."""
-    laid_out: list[tuple[str, bytes]] = []
-    real = pdf_module.lay_out
-
-    def counting(html: str, pdf_id: bytes, *args: Any) -> pdf_module.Part:
-        laid_out.append((html, pdf_id))
-        return real(html, pdf_id, *args)
-
-    monkeypatch.setattr(pdf_module, "lay_out", counting)
-    css = render_module.brief_css()
-    one, other = "<p>Қазақстан</p>", "<p>Кыргызстан</p>"
-    results = []
-    for worker in range(2):  # two workers, each with its own handle on the batch's folder
-        monkeypatch.setattr(pdf_module, "_shared", pdf_module._SharedParts(str(tmp_path)))
-        pool = pdf_module.PartPool(0)
-        try:
-            results.append(pool.lay_out(one, b"one", None, css).result())
-            if worker == 1:
-                pool.lay_out(other, b"one", None, css).result()
-                pool.lay_out(one, b"two", None, css).result()
-                pool.lay_out(one, b"one", None, css + "p { color: red }").result()
-        finally:
-            pool.close()
-    assert results[1] == results[0] and results[0].pages == 1
-    assert laid_out == [(one, b"one"), (other, b"one"), (one, b"two"), (one, b"one")]
+    assert manifest["parameters"]["data_dir"] == str(work / "mydata")
+    for rel, digest in manifest["data"]["files"].items():
+        assert hashlib.sha256((work / "mydata" / rel).read_bytes()).hexdigest() == digest
+    nb = json.loads((work / "out" / "kg.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["papermill"]["parameters"]["data_dir"] == str(work / "mydata")
+    assert "A Kyrgyz brief" in (work / "out" / "kg.html").read_text(encoding="utf-8")
+    # the same from another folder, with --data-dir typed relative to it
+    proc = run_cli(
+        "render",
+        "--data-dir",
+        "mydata",
+        "--countries",
+        "KG",
+        "--output-dir",
+        "out2",
+        "--name",
+        "kg",
+        cwd=work,
+    )
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads((work / "out2" / "kg.manifest.json").read_text(encoding="utf-8"))
+    assert again["data"] == manifest["data"]
 
 
 # ----------------------------------------------------------------------------- batch
 
 
-def batch_of(tmp_path: Path, parameter_sets: str) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Run `ca-brief batch` on a YAML list of parameter sets; return it and its output folder."""
+def batch_of(
+    tmp_path: Path, parameter_sets: str, *extra: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     sets = tmp_path / "sets.yaml"
     sets.write_text(parameter_sets, encoding="utf-8")
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [CLI, "batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = tmp_path / "batch"
+    proc = run_cli("batch", "--param-sets", str(sets), "--output-dir", str(out), "--quiet", *extra)
     return proc, out
 
 
-def test_batch_keeps_going_when_one_fails_and_writes_an_index(tmp_path: Path) -> None:
-    broken = tmp_path / "broken-data"
-    shutil.copytree(REPO_ROOT / "data", broken)
-    (broken / "tactics.csv").write_text("")
+def test_batch_refuses_a_bad_parameter_set_before_any_brief(tmp_path: Path) -> None:
     proc, out = batch_of(
         tmp_path,
-        f"- {{name: kz, countries: [KZ], side: russia}}\n- {{name: bad, countries: [KG], data_dir: {broken}}}\n- {{name: uz, countries: [UZ]}}\n",
+        "- {name: kz, countries: [KZ], side: russia}\n- {name: bad, countries: [KG], title: '   '}\n",
     )
-    assert proc.returncode == 1, proc.stderr
-    assert "2 ok, 1 failed" in proc.stdout
-    assert (
-        (out / "kz.pdf").exists() and (out / "uz.pdf").exists() and not (out / "bad.pdf").exists()
-    )
+    assert proc.returncode == 2 and "parameter set 2 (bad)" in proc.stderr
+    assert not out.exists()
+    proc, out = batch_of(tmp_path, "- {name: a}\n- {name: a, countries: [KZ]}\n")
+    assert proc.returncode == 2 and "would both be named 'a'" in proc.stderr
+
+
+def test_batch_keeps_going_when_one_fails_and_its_index_links_only_what_exists(
+    tmp_path: Path,
+) -> None:
+    from ca_combatants.batch import Job, Outcome, run_batch, write_index
+
+    jobs = [
+        Job("kz", parse_params({"countries": ["KZ"], "side": "russia"})),
+        Job("gone", parse_params({"data_dir": str(tmp_path / "removed-meanwhile")})),
+    ]
+    outcomes, interrupted = run_batch(jobs, tmp_path / "out", workers=2, progress=False)
+    assert interrupted is None
+    assert [o.ok for o in outcomes] == [True, False]
+    assert "removed-meanwhile" in outcomes[1].message
+    out = tmp_path / "out"
+    assert all((out / f"kz.{ext}").exists() for ext in FILES)
+    assert not any(out.glob("gone*"))
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="kz.html"' in index and 'href="uz.pdf"' in index and "failed" in index
+    assert 'href="kz.html"' in index and 'href="kz.pdf"' in index
+    assert "gone.failed.ipynb" not in index  # no notebook was kept: none is linked
+    kept = Outcome("x", False, 1.0, "section failed", {}, "x.failed.ipynb")
+    write_index([Job("x", parse_params({}))], [kept], out)
+    assert 'href="x.failed.ipynb"' in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_batch_grid_names_each_combination(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            CLI,
-            "batch",
-            "--grid",
-            "countries=TJ,TM",
-            "--grid",
-            "side=ukraine",
-            "--output-dir",
-            str(tmp_path),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+def test_batch_grid_names_each_combination_and_refuses_bad_grids(tmp_path: Path) -> None:
+    proc = run_cli(
+        "batch",
+        "--grid",
+        "countries=TJ,TM",
+        "--grid",
+        "side=ukraine",
+        "--output-dir",
+        str(tmp_path),
+        "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "brief-TJ-ukraine.html").exists() and (
-        tmp_path / "brief-TM-ukraine.pdf"
-    ).exists()
+    assert (tmp_path / "brief-TJ-ukraine.html").exists()
+    assert (tmp_path / "brief-TM-ukraine.pdf").exists()
     assert "2 ok, 0 failed" in proc.stdout
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="brief-TJ-ukraine.html"' in index and "failed.ipynb" not in index
+    for args, message in [
+        (["--grid", "countries=KZ,KZ"], "would both be named 'brief-KZ'"),
+        (["--grid", "side=russia", "--jobs", "0"], "--jobs 0: give a whole number of 1 or more"),
+        (["--grid", "side=russia", "--jobs", "-3"], "--jobs -3"),
+        (["--grid", "colour=red"], "unknown parameter 'colour'"),
+    ]:
+        proc = run_cli("batch", *args, "--output-dir", str(tmp_path / "refused"), "--quiet")
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+        assert not (tmp_path / "refused").exists()
 
 
 def test_a_batch_gives_the_same_bytes_as_render(default_brief: Path, tmp_path: Path) -> None:
-    """A batch's kernels are forked from a zygote and its workers lay out on a thread, sharing
-    parts: the default brief, rendered last, takes every section and the page numbers from the
-    first brief (the same parameters under another name), yet is the same HTML and PDF as
-    `render` writes."""
-    proc, out = batch_of(
-        tmp_path, "- {name: first}\n- {name: kz, countries: [KZ]}\n- {name: brief}\n"
-    )
+    proc, out = batch_of(tmp_path, "- {name: kz, countries: [KZ]}\n- {name: brief}\n")
     assert proc.returncode == 0, proc.stderr
-    for kind in ("html", "pdf"):
-        assert (out / f"brief.{kind}").read_bytes() == (
-            default_brief / f"brief.{kind}"
-        ).read_bytes()
+    assert (out / "brief.html").read_bytes() == (default_brief / "brief.html").read_bytes()
+    assert (out / "brief.pdf").read_bytes() == (default_brief / "brief.pdf").read_bytes()
 
 
 def _session_members(session: int) -> list[str]:
-    """Processes still alive in a session (the batch, its workers, zygotes and kernels)."""
-    return live_processes(lambda _, fields: int(fields[3]) == session)
+    return live_processes(lambda _, fields: fields[4] == str(session))
 
 
-def _session_left_after(session: int, seconds: float = 15.0) -> list[str]:
-    """The session's processes still alive once it has had `seconds` to end (on a loaded
-    machine a killed kernel can take more than a second to go), with their command lines."""
-    deadline = time.monotonic() + seconds
-    while (members := _session_members(session)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return [f"{pid}: {_command_line(pid)}" for pid in members]
-
-
-def _command_line(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return "(ended)"
-
-
-def _batch_in_its_own_session(
-    countries: str, out: Path, env: dict[str, str]
-) -> subprocess.Popen[str]:
-    """A batch in a session of its own, so that a Ctrl-C can go, as in a terminal, to every
-    process of its group."""
-    return subprocess.Popen(
-        [CLI, "batch", "--grid", f"countries={countries}", "--output-dir", str(out), "--quiet"],
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_batch_keeps_what_it_finished_and_leaves_nothing_running(
+    tmp_path: Path, signum: int
+) -> None:
+    """The signal goes to the batch alone (SIGINT as `kill -INT` sends it, not a terminal's
+    Ctrl-C, which reaches every process of the group): the batch passes it on."""
+    sets = tmp_path / "sets.yaml"
+    sets.write_text(
+        "".join(
+            f"- {{name: b{i}, countries: [{c}]}}\n" for i, c in enumerate(["KZ", "KG", "TJ", "UZ"])
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "batch"
+    env = private_temp(tmp_path)
+    mark = f"CA_BRIEF_TEST_MARK={uuid.uuid4()}"
+    proc = subprocess.Popen(
+        [
+            CLI,
+            "batch",
+            "--param-sets",
+            str(sets),
+            "--output-dir",
+            str(out),
+            "--quiet",
+            "--jobs",
+            "2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        start_new_session=True,
-        env=env,
+        env={**env, **dict([mark.split("=")])},
     )
-
-
-def test_ctrl_c_stops_a_batch_at_once_and_leaves_nothing_half_done(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    env = private_temp(tmp_path)
-    proc = _batch_in_its_own_session("KZ,KG,TJ,UZ", out, env)
-    deadline = time.monotonic() + 90
-    while not leftovers(out) and time.monotonic() < deadline:  # two briefs under way
-        time.sleep(0.05)
-    time.sleep(1.0)
-    os.killpg(proc.pid, signal.SIGINT)
-    started = time.monotonic()
-    stdout, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    # the queued briefs do not run first (they would take 15 s or more); stopping the briefs
-    # under way can take several seconds when the machine is loaded, as under the test suite
-    assert time.monotonic() - started < 45
-    assert "interrupted: the briefs marked ok are complete" in err
-    assert "Traceback" not in err, err
-    assert "not started: the batch was interrupted" in stdout
-    assert leftovers(out) == []  # no temporary folder of an interrupted brief
-    written = {p.name for p in out.iterdir()} - {"index.html"}
-    finished = {line.split()[0] for line in stdout.splitlines() if " ok " in line}
-    assert written == {f"{n}.{ext}" for n in finished for ext in FILES}
-    assert _session_left_after(proc.pid) == []  # no worker, zygote or kernel left running
-    # nor any kernel's connection file, however early in its start the kernel was stopped
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(out.glob(".b*.tmp")):
+        time.sleep(0.1)
+    time.sleep(2.0)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signum, err
+    assert "Traceback" not in err
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for i in range(4):
+        done = (out / f"b{i}.pdf").exists()
+        assert done == (f'href="b{i}.pdf"' in index)
+        if done:
+            assert all((out / f"b{i}.{ext}").exists() for ext in FILES)
+    assert sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp")) == []
     assert os.listdir(env["TMPDIR"]) == []
-
-
-@pytest.mark.parametrize(
-    "moment",
-    [
-        "ca-brief-parts-",  # the batch has begun: its zygote starts, its workers are forked
-        "kernel-",  # a worker has asked the zygote for a kernel
-    ],
-)
-def test_ctrl_c_while_a_batch_starts_leaves_nothing_behind(tmp_path: Path, moment: str) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    env = private_temp(tmp_path)
-    proc = _batch_in_its_own_session("KZ,KG", out, env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(
-        name.startswith(moment) for name in os.listdir(env["TMPDIR"])
-    ):
-        time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=60)  # no worker outlives the batch, holding its output
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err, err
-    assert _session_left_after(proc.pid) == []
-    assert os.listdir(env["TMPDIR"]) == []  # no kernel's connection file, no parts folder
-    assert leftovers(out) == []
+    time.sleep(0.5)
+    assert _processes_with(mark) == []
 
 
 # ----------------------------------------------------------------------------- a browser

@@ -281,7 +281,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with signals_interrupt():
             return int(args.func(args))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: every cleanup has run
-        print("interrupted: nothing new was published", file=sys.stderr)
+        if getattr(exc, "published", False):
+            print(
+                "interrupted once the brief was published: its files are complete", file=sys.stderr
+            )
+        else:
+            print("interrupted: nothing new was published", file=sys.stderr)
         return exit_code(exc)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -53,6 +53,9 @@ def write_pdf(html: str, target: Path, attachment: Attachment) -> int:
     }
     # the variant's options (tags among them) act on the layout as well as on the file
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR)).render(**options)
+    # the page's <meta> elements become the PDF's document information; the viewport is for
+    # browsers only
+    document.metadata.custom.pop("viewport", None)
     document.write_pdf(target, **options)
     return len(document.pages)
 

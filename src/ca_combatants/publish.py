@@ -20,6 +20,7 @@ import os
 import secrets
 import shutil
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ class Staging:
         self.output_dir = output_dir
         self.name = name
         self.token = secrets.token_hex(8)
+        self.published = False
         self.folder = output_dir / f".{name}.{self.token}.tmp"
         # made under another name and locked before it gets its staging name, so that no other
         # render ever sees it unlocked and takes it for a stale one
@@ -62,20 +64,31 @@ class Staging:
         out, name = self.output_dir, self.name
         generation = out / f".{name}.{self.token}"
         current = out / f".{name}.current"
-        with _signals_held(), _folder_locked(out):
-            (self.folder / LOCK).unlink()
-            self._unlock()
-            os.rename(self.folder, generation)
-            previous = _link_target(current)
-            _replace_link(current, generation.name)  # the one step that publishes
-            for suffix in suffixes:  # made once; a plain file from an older layout is replaced
-                link = out / f"{name}{suffix}"
-                wanted = f"{current.name}/{name}{suffix}"
-                if _link_target(link) != wanted:
-                    _replace_link(link, wanted)
-            if previous and previous != generation.name:
-                shutil.rmtree(out / previous, ignore_errors=True)
+        try:
+            with _signals_held(), _folder_locked(out):
+                self._switch(generation, current, suffixes)
+        except KeyboardInterrupt as exc:  # it came while the files were switched
+            exc.published = self.published  # type: ignore[attr-defined]
+            raise
         return {suffix: out / f"{name}{suffix}" for suffix in suffixes}
+
+    def _switch(self, generation: Path, current: Path, suffixes: list[str]) -> None:
+        out, name = self.output_dir, self.name
+        (self.folder / LOCK).unlink()
+        self._unlock()
+        os.rename(self.folder, generation)
+        previous = _link_target(current)
+        if current.is_dir() and not current.is_symlink():  # a copy that followed the links
+            shutil.rmtree(current)
+        _replace_link(current, generation.name)  # the one step that publishes
+        for suffix in suffixes:  # made once; a plain file from an older layout is replaced
+            link = out / f"{name}{suffix}"
+            wanted = f"{current.name}/{name}{suffix}"
+            if _link_target(link) != wanted:
+                _replace_link(link, wanted)
+        self.published = True
+        if previous and previous != generation.name:
+            shutil.rmtree(out / previous, ignore_errors=True)
 
 
 def _link_target(path: Path) -> str | None:
@@ -97,12 +110,23 @@ def _replace_link(link: Path, target: str) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait until the block is done, then act."""
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _ENDING_SIGNALS)
+    """Ctrl-C, SIGTERM and SIGHUP wait until the block is done, then act as they would have.
+    (Python runs a signal's handler between two steps of the main thread, so while the block
+    runs the handler only notes the signal.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    noted: list[int] = []
+    previous = {
+        s: signal.signal(s, lambda signum, _: noted.append(signum)) for s in _ENDING_SIGNALS
+    }
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
 
 
 @contextlib.contextmanager

@@ -274,15 +274,24 @@ def manifest_attachment(manifest: dict[str, Any]) -> pdf.Attachment:
 # ----------------------------------------------------------------------------- the whole
 
 
-def render(params: BriefParams, output_dir: Path, name: str = "brief") -> Rendered:
+def render(
+    params: BriefParams,
+    output_dir: Path,
+    name: str = "brief",
+    *,
+    notebook: Path = NOTEBOOK,
+    kernel: str = KERNEL_NAME,
+) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing.
 
     The data is validated first, in this process (DataError, DataDirError); the output folder
     is checked (OutputDirError); then papermill runs the notebook in a new kernel, and the
     section outputs become the HTML page and the PDF. A failing cell raises RenderError and
     keeps the executed notebook as NAME.failed.ipynb; any failure or interruption leaves the
-    previously published files as they were. A relative `data_dir` or `output_dir` is taken
-    from the current folder."""
+    previously published files as they were (an interruption that comes while the files are
+    switched waits for the switch, and carries `published = True`). A relative `data_dir` or
+    `output_dir` is taken from the current folder. `notebook` and `kernel` choose another
+    notebook with the same section cells, or another kernelspec."""
     start = time.perf_counter()
     check_name(name)
     data_dir = params.data_path.absolute()
@@ -293,7 +302,7 @@ def render(params: BriefParams, output_dir: Path, name: str = "brief") -> Render
     try:
         with publish.staging(folder, name) as stage:
             try:
-                nb = execute_notebook(in_kernel, stage.path(SUFFIXES["ipynb"]))
+                nb = execute_notebook(in_kernel, stage.path(SUFFIXES["ipynb"]), notebook, kernel)
             except RenderError:
                 if stage.path(SUFFIXES["ipynb"]).exists():  # kept for debugging
                     os.replace(stage.path(SUFFIXES["ipynb"]), failed_notebook)
