@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env brief validate test lint typecheck batch bench lock clean
+.PHONY: help env brief validate test test-fast lint typecheck batch bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ typecheck: $(STAMP) ## mypy
 
 test: $(STAMP) lint typecheck ## Lint, type-check and run every test
 	$(BIN)/pytest -n 2 -q
+
+test-fast: $(STAMP) ## Run the tests that start no kernel, render or browser
+	$(BIN)/pytest -n 2 -q -m "not slow"
 
 batch: $(STAMP) ## Render one brief per country and side into reports/batch
 	$(BIN)/ca-brief batch --grid countries=KZ,KG,TJ,UZ,TM --grid side=russia,ukraine --output-dir reports/batch

@@ -15,6 +15,8 @@ from papermill.exceptions import PapermillExecutionError
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
 from ca_combatants.sections import SECTION_ORDER
 
+pytestmark = pytest.mark.slow  # every test here starts a kernel
+
 
 def execute(tmp_path: Path, cwd: Path = REPO_ROOT, **parameters: Any) -> dict[str, Any]:
     out = tmp_path / "out.ipynb"

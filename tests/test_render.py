@@ -27,6 +27,8 @@ from ca_combatants.render import RenderError, render
 from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
 from tests.processes import live_processes
 
+pytestmark = pytest.mark.slow  # every test here starts a kernel
+
 CLI = str(Path(sys.executable).parent / "ca-brief")
 FILES = ("html", "pdf", "ipynb", "manifest.json")
 

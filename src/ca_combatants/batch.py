@@ -93,7 +93,9 @@ def jobs_from_list(items: object, base: dict[str, Any], folder: Path) -> list[Jo
         values = dict(base)
         for key, value in item.items():
             if key != "name":
-                values[key] = str(folder / value) if is_path(str(key)) and value else value
+                values[key] = (
+                    os.path.normpath(folder / value) if is_path(str(key)) and value else value
+                )
         name = str(item.get("name", f"brief-{i:03d}"))
         try:
             jobs.append(Job(check_name(name), parse_params(values)))

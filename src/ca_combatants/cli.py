@@ -86,7 +86,7 @@ def read_yaml(path: str) -> object:
 
 def typed_path(value: object, base: Path) -> object:
     """A path relative to `base`, where the user typed it; other values as they are."""
-    return str(base / value) if isinstance(value, str) and value else value
+    return os.path.normpath(base / value) if isinstance(value, str) and value else value
 
 
 def param_values(args: argparse.Namespace) -> dict[str, object]:
