@@ -45,16 +45,10 @@ def earlier_report(default_brief: Path, tmp_path: Path) -> tuple[Path, dict[str,
 
 
 def leftovers(folder: Path, name: str = "brief") -> list[str]:
-    """Hidden entries beyond a published set's own (its current link and generation folder)."""
-    current = (
-        os.readlink(folder / f".{name}.current")
-        if (folder / f".{name}.current").is_symlink()
-        else None
-    )
+    """Hidden entries other than published sets (the current link, complete generations)."""
+    generation = re.compile(rf"^\.{re.escape(name)}\.([0-9a-f]{{16}}|current)$")
     return sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.name.startswith(".") and p.name not in (f".{name}.current", current)
+        p.name for p in folder.iterdir() if p.name.startswith(".") and not generation.match(p.name)
     )
 
 

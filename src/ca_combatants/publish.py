@@ -77,7 +77,6 @@ class Staging:
         (self.folder / LOCK).unlink()
         self._unlock()
         os.rename(self.folder, generation)
-        previous = _link_target(current)
         if current.is_dir() and not current.is_symlink():  # a copy that followed the links
             shutil.rmtree(current)
         _replace_link(current, generation.name)  # the one step that publishes
@@ -86,9 +85,9 @@ class Staging:
             wanted = f"{current.name}/{name}{suffix}"
             if _link_target(link) != wanted:
                 _replace_link(link, wanted)
+        # the set before stays until the next render of this name clears it (remove_stale), so
+        # that a reader who has just followed the old link can finish reading it
         self.published = True
-        if previous and previous != generation.name:
-            shutil.rmtree(out / previous, ignore_errors=True)
 
 
 def _link_target(path: Path) -> str | None:
