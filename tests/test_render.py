@@ -683,12 +683,16 @@ def _session_members(session: int) -> list[str]:
     return live_processes(lambda _, fields: fields[4] == str(session))
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    ("signum", "to_group"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGINT-to-batch", "SIGTERM-to-batch", "Ctrl-C-to-group"],
+)
 def test_an_interrupted_batch_keeps_what_it_finished_and_leaves_nothing_running(
-    tmp_path: Path, signum: int
+    tmp_path: Path, signum: int, to_group: bool
 ) -> None:
-    """The signal goes to the batch alone (SIGINT as `kill -INT` sends it, not a terminal's
-    Ctrl-C, which reaches every process of the group): the batch passes it on."""
+    """A signal sent to the batch alone, which passes it on to its workers, or a terminal's
+    Ctrl-C, which reaches every process of the group at once."""
     sets = tmp_path / "sets.yaml"
     sets.write_text(
         "".join(
@@ -715,12 +719,16 @@ def test_an_interrupted_batch_keeps_what_it_finished_and_leaves_nothing_running(
         stderr=subprocess.PIPE,
         text=True,
         env={**env, **dict([mark.split("=")])},
+        start_new_session=True,  # a group of its own, as a terminal gives a command
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(out.glob(".b*.tmp")):
         time.sleep(0.1)
     time.sleep(2.0)
-    proc.send_signal(signum)
+    if to_group:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signum, err
     assert "Traceback" not in err
