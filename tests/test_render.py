@@ -30,7 +30,7 @@ from tests.processes import live_processes
 pytestmark = pytest.mark.slow  # every test here starts a kernel
 
 CLI = str(Path(sys.executable).parent / "ca-brief")
-FILES = ("html", "pdf", "ipynb", "manifest.json")
+FILES = ("html", "pdf", "ipynb", "manifest.json", "references.json")
 
 
 def snapshot(folder: Path, name: str = "brief") -> dict[str, bytes]:
@@ -220,6 +220,23 @@ def test_manifest_records_parameters_data_hashes_and_versions(default_brief: Pat
     assert str(REPO_ROOT) not in json.dumps(manifest)  # no machine paths
     html = (default_brief / "brief.html").read_text(encoding="utf-8")
     assert manifest["data"]["sha256"] in html
+
+
+def test_references_are_written_as_csl_json_a_citation_manager_reads(
+    default_brief: Path,
+) -> None:
+    items = json.loads((default_brief / "brief.references.json").read_text(encoding="utf-8"))
+    listed = [
+        str(a["id"]).removeprefix("ref-")
+        for t, a in parse(default_brief / "brief.html").tags
+        if t == "li" and str(a.get("id", "")).startswith("ref-")
+    ]
+    assert [item["id"] for item in items] == listed and listed
+    for item in items:
+        assert item["type"] == "article-newspaper" and item["title"] and item["publisher"]
+        parts = item["issued"]["date-parts"]
+        assert 1 <= len(parts) <= 2 and all(len(p) == 3 for p in parts)
+    assert any("URL" in item for item in items)
 
 
 def test_same_parameters_give_identical_bytes(default_brief: Path, tmp_path: Path) -> None:
@@ -846,3 +863,86 @@ def test_browser_loads_every_image_and_toc_link_without_console_errors(default_b
     assert broken_links == []
     assert errors == []
     assert all(u.startswith(("file:", "data:")) for u in requests), requests
+
+
+# ----------------------------------------------------------------------------- installed
+
+
+def test_the_wheel_installs_into_a_fresh_environment_and_renders_outside_the_repository(
+    tmp_path: Path,
+) -> None:
+    """`pip install` of the built wheel into a new venv (the locked dependencies, no network
+    beyond the package index), then `ca-brief install-kernel` and a render from a folder that is
+    not the repository, with the data found as ./data."""
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheels),
+            str(REPO_ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(wheels.glob("ca_combatants-*.whl"))
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [
+        str(venv / "bin" / "python"),
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        "--no-deps",
+    ]
+    subprocess.run(
+        [*pip, "--require-hashes", "-r", str(REPO_ROOT / "requirements.lock")],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run([*pip, str(wheel)], check=True, capture_output=True)
+    work = tmp_path / "elsewhere"
+    shutil.copytree(REPO_ROOT / "data", work / "data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "VIRTUAL_ENV"))}
+    env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-user")  # not the real user's kernels
+    command = str(venv / "bin" / "ca-brief")
+    missing = subprocess.run(
+        [command, "render", "--countries", "KZ"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert missing.returncode == 2 and "ca-brief install-kernel" in missing.stderr, missing.stderr
+    subprocess.run([command, "install-kernel"], cwd=work, check=True, capture_output=True, env=env)
+    nowhere = subprocess.run(
+        [command, "validate"], cwd=tmp_path, capture_output=True, text=True, env=env, check=False
+    )
+    assert (
+        nowhere.returncode == 2
+        and "--data-dir" in nowhere.stderr
+        and "Traceback" not in nowhere.stderr
+    )
+    done = subprocess.run(
+        [command, "render", "--countries", "KZ"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (work / "reports" / "brief.pdf").exists()
+    manifest = json.loads((work / "reports" / "brief.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["parameters"]["data_dir"] is None or manifest["parameters"]["data_dir"] == str(
+        work / "data"
+    )

@@ -24,8 +24,9 @@ from typing import Any
 from tqdm import tqdm
 
 from .interrupt import Interrupted
+from .kernel import KERNEL_NAME
 from .params import BriefParams, ParamsError, is_path, parse_params
-from .paths import TEMPLATES_DIR
+from .paths import NOTEBOOK, TEMPLATES_DIR
 from .render import RenderError, check_name, render
 from .templates_env import template_environment
 
@@ -125,7 +126,7 @@ def _start_worker() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _run(job: Job, output_dir: Path) -> Outcome:
+def _run(job: Job, output_dir: Path, notebook: Path, kernel: str) -> Outcome:
     global _rendering
     start = time.perf_counter()
     if _stopping:
@@ -133,7 +134,7 @@ def _run(job: Job, output_dir: Path) -> Outcome:
     failed = output_dir / f"{job.name}.failed.ipynb"
     _rendering = True
     try:
-        done = render(job.params, output_dir, job.name)
+        done = render(job.params, output_dir, job.name, notebook=notebook, kernel=kernel)
         _rendering = False
         files = {k: str(v) for k, v in done.files.items()}
         return Outcome(job.name, True, time.perf_counter() - start, "ok", files)
@@ -151,7 +152,12 @@ def _run(job: Job, output_dir: Path) -> Outcome:
 
 
 def run_batch(
-    jobs: list[Job], output_dir: Path, workers: int | None = None, progress: bool = True
+    jobs: list[Job],
+    output_dir: Path,
+    workers: int | None = None,
+    progress: bool = True,
+    notebook: Path = NOTEBOOK,
+    kernel: str = KERNEL_NAME,
 ) -> tuple[list[Outcome], KeyboardInterrupt | None]:
     """Render every job; return the outcomes in the jobs' order, and the interruption that cut
     the batch short, if one did (the briefs already published are kept and indexed)."""
@@ -167,7 +173,7 @@ def run_batch(
     futures: dict[Future[Outcome], Job] = {}
     with tqdm(total=len(jobs), unit="brief", disable=not progress, desc="Rendering") as bar:
         try:
-            futures = {pool.submit(_run, job, output_dir): job for job in jobs}
+            futures = {pool.submit(_run, job, output_dir, notebook, kernel): job for job in jobs}
             for future in as_completed(futures):
                 outcome = future.result()
                 outcomes[outcome.name] = outcome

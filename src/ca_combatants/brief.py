@@ -11,6 +11,7 @@ import pandas as pd
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
+from . import csl
 from . import dataset as dataset_module
 from .dataset import Dataset
 from .figures import Figure, apply_theme
@@ -55,14 +56,16 @@ def _number(value: Any) -> str:
 
 
 class Section:
-    """A rendered section; notebooks display it as HTML."""
+    """A rendered section; notebooks display it as HTML (and the references section also as
+    CSL-JSON, which the render writes beside the brief)."""
 
-    def __init__(self, name: str, html: str):
+    def __init__(self, name: str, html: str, data: dict[str, Any] | None = None):
         self.name = name
         self.html = html
+        self.data = data or {}
 
-    def _repr_html_(self) -> str:
-        return self.html
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self.html, **self.data}
 
     def __str__(self) -> str:
         return self.html
@@ -168,7 +171,11 @@ class Brief:
         )
 
     def section(self, name: str) -> Section:
-        return Section(name, self.render_section(name))
+        html = self.render_section(name)
+        if name != "references":
+            return Section(name, html)
+        cited = {str(self.scope.claim(c)["source_id"]) for c in self.scope.cited_claims}
+        return Section(name, html, {csl.MIME_TYPE: csl.references(self.scope, cited)})
 
     def sections(self) -> list[Section]:
         return [self.section(name) for name in SECTION_ORDER]

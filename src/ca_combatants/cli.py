@@ -16,8 +16,9 @@ from pathlib import Path
 from . import errors
 from .errors import ParamsError
 from .interrupt import exit_code, signals_interrupt
+from .kernel import KERNEL_NAME
 from .params import BriefParams, allowed_values, is_path
-from .paths import DEFAULT_DATA_DIR
+from .paths import NOTEBOOK, default_data_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 PARAMS_FILE_MAX_BYTES = 64 * 1024
@@ -38,8 +39,11 @@ def _print_problems(data_dir: Path, problems: list[errors.Problem], limit: int |
 def _validate(args: argparse.Namespace) -> int:
     from . import dataset
 
-    data_dir = Path(args.data_dir)
-    result = dataset.check(data_dir)
+    try:
+        data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        result = dataset.check(data_dir)
+    except errors.DataDirError as exc:
+        return _input_problem(exc)
     if not result.ok:
         _print_problems(data_dir, result.problems, None)
         print(f"\n{data_dir}: INVALID, {len(result.problems)} problem(s)", file=sys.stderr)
@@ -121,13 +125,34 @@ def _add_param_options(p: argparse.ArgumentParser) -> None:
             g.add_argument(option, dest=name, metavar=name.upper(), help=text)
 
 
+def _add_notebook_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("notebook and kernel")
+    g.add_argument(
+        "--notebook",
+        default=str(NOTEBOOK),
+        help="the notebook to run, with the brief's section cells (default: the brief's own)",
+    )
+    g.add_argument(
+        "--kernel",
+        default=KERNEL_NAME,
+        help=f"the Jupyter kernel to run it in (default: {KERNEL_NAME}; `ca-brief install-kernel` installs it)",
+    )
+
+
 # ----------------------------------------------------------------------------- commands
+
+
+def _install_kernel(args: argparse.Namespace) -> int:
+    from .kernel import install_kernel
+
+    print(f'installed the "Python (ca-brief)" kernel in {install_kernel(args.user)}')
+    return EXIT_OK
 
 
 def _input_problem(exc: BaseException, data_dir: Path | None = None) -> int:
     """Report what is wrong with the input; the exit code for it."""
     if isinstance(exc, errors.DataError):
-        where = data_dir or DEFAULT_DATA_DIR
+        where = data_dir or Path("data")
         _print_problems(where, exc.problems, DATA_PROBLEMS_SHOWN)
         _error(
             f"the data package {where} is invalid ({len(exc.problems)} problem(s)); "
@@ -144,6 +169,7 @@ INPUT_ERRORS = (
     errors.DataDirError,
     errors.DataError,
     errors.OutputDirError,
+    errors.KernelNotFoundError,
 )
 
 
@@ -155,7 +181,13 @@ def _render(args: argparse.Namespace) -> int:
     try:
         params = parse_params(param_values(args))
         check_name(args.name)
-        done = render(params, Path(args.output_dir), args.name)
+        done = render(
+            params,
+            Path(args.output_dir),
+            args.name,
+            notebook=Path(args.notebook),
+            kernel=args.kernel,
+        )
     except INPUT_ERRORS as exc:
         return _input_problem(exc, params.data_path if params else None)
     except RenderError as exc:
@@ -192,6 +224,7 @@ def _grid(specs: list[str]) -> dict[str, list[str]]:
 
 def _batch(args: argparse.Namespace) -> int:
     from .batch import jobs_from_grid, jobs_from_list, run_batch
+    from .kernel import check_kernel
     from .render import check_data, prepare_output_dir
 
     data_dir: Path | None = None
@@ -201,6 +234,7 @@ def _batch(args: argparse.Namespace) -> int:
         base = param_values(args)
         if args.grid and args.param_sets:
             raise ParamsError("give either --grid or --param-sets, not both")
+        check_kernel(args.kernel)
         if args.grid:
             jobs = jobs_from_grid(_grid(args.grid), base)
         elif args.param_sets:
@@ -213,7 +247,14 @@ def _batch(args: argparse.Namespace) -> int:
         out = prepare_output_dir(Path(args.output_dir))
     except INPUT_ERRORS as exc:
         return _input_problem(exc, data_dir)
-    outcomes, interrupted = run_batch(jobs, out, workers=args.jobs, progress=not args.quiet)
+    outcomes, interrupted = run_batch(
+        jobs,
+        out,
+        workers=args.jobs,
+        progress=not args.quiet,
+        notebook=Path(args.notebook),
+        kernel=args.kernel,
+    )
     width = max(len(o.name) for o in outcomes)
     print(f"\n{'brief':<{width}}  status  seconds  files")
     for o in outcomes:
@@ -241,19 +282,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "data_dir",
         nargs="?",
-        default=str(DEFAULT_DATA_DIR),
-        help="data folder (default: the repository's data/)",
+        help="data folder (default: $CA_BRIEF_DATA_DIR, else the repository's data/, else ./data)",
     )
     p.set_defaults(func=_validate)
+    k = sub.add_parser("install-kernel", help='install the "Python (ca-brief)" Jupyter kernel')
+    k.add_argument(
+        "--user", action="store_true", help="for this user (default: into this environment)"
+    )
+    k.set_defaults(func=_install_kernel)
     r = sub.add_parser(
         "render", help="render one brief: NAME.html, NAME.pdf, NAME.ipynb, NAME.manifest.json"
     )
     _add_param_options(r)
+    _add_notebook_options(r)
     r.add_argument("--output-dir", default="reports", help="where to write (default: reports/)")
     r.add_argument("--name", default="brief", help="file name stem (default: brief)")
     r.set_defaults(func=_render)
     b = sub.add_parser("batch", help="render many briefs in parallel, with an index.html")
     _add_param_options(b)
+    _add_notebook_options(b)
     b.add_argument(
         "--grid",
         action="append",

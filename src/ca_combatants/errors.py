@@ -43,3 +43,7 @@ class ParamsError(ValueError):
 
 class OutputDirError(Exception):
     """The output folder cannot be used: a file, under a file, or not writable."""
+
+
+class KernelNotFoundError(Exception):
+    """No Jupyter kernel of that name is installed where Jupyter looks."""

@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import KernelNotFoundError
+
 KERNEL_NAME = "ca-brief"
 UNIX_SOCKET_PATH_MAX = 100  # Linux allows 107 bytes, macOS 103
 KERNEL_ARGUMENTS = [
@@ -24,6 +26,38 @@ KERNEL_ARGUMENTS = [
     # ipykernel's own log says only what went wrong (not, say, that it talks over TCP)
     "--IPKernelApp.log_level=ERROR",
 ]
+
+
+def check_kernel(kernel_name: str) -> None:
+    """KernelNotFoundError, saying how to install it, when no kernelspec has that name."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        hint = (
+            "`ca-brief install-kernel` installs it into this environment"
+            if kernel_name == KERNEL_NAME
+            else "`jupyter kernelspec list` shows the kernels Jupyter finds"
+        )
+        raise KernelNotFoundError(
+            f"no Jupyter kernel named {kernel_name!r}: {hint}, or pass --kernel NAME"
+        ) from None
+
+
+def install_kernel(user: bool) -> str:
+    """Install the "Python (ca-brief)" kernel of this Python (`--user`: for this user, else into
+    this environment); return where."""
+    from ipykernel.kernelspec import install
+
+    return str(
+        install(
+            user=user,
+            prefix=None if user else sys.prefix,
+            kernel_name=KERNEL_NAME,
+            display_name="Python (ca-brief)",
+        )
+    )
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ParamsError
-from .paths import DEFAULT_DATA_DIR
+from .paths import default_data_dir
 
 __all__ = ["BriefParams", "ParamsError", "parse_params"]
 
@@ -70,7 +70,7 @@ class BriefParams(BaseModel):
     )
     data_dir: str | None = Field(
         None,
-        description="Data package folder, relative to where the command is typed (default: the repository's data/).",
+        description="Data package folder, relative to where the command is typed (default: $CA_BRIEF_DATA_DIR, else the repository's data/, else data/ of the current folder).",
         json_schema_extra={"allowed": "a folder path", "path": True},
     )
     title: str = Field(
@@ -132,7 +132,7 @@ class BriefParams(BaseModel):
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir) if self.data_dir else DEFAULT_DATA_DIR
+        return Path(self.data_dir) if self.data_dir else default_data_dir()
 
     def scope_label(self) -> str:
         names = ", ".join(COUNTRY_NAMES[c] for c in self.countries)

@@ -87,7 +87,9 @@ def _identify_as_pdf_ua(_document: Any, pdf: Any) -> None:
     to the one rdf:RDF block of the XMP stream that the pdf/a-3a variant wrote. (WeasyPrint's
     own xmp_metadata option writes a second rdf:RDF block, which validators do not read.)"""
     reference = pdf.catalog["Metadata"]  # "N 0 R"
-    number = int((reference.decode() if isinstance(reference, bytes) else str(reference)).split()[0])
+    number = int(
+        (reference.decode() if isinstance(reference, bytes) else str(reference)).split()[0]
+    )
     stream = pdf.objects[number]
     xmp = b"".join(stream.stream)
     if xmp.count(b"</rdf:RDF>") != 1:

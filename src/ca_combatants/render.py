@@ -22,16 +22,22 @@ from typing import Any
 
 from jinja2 import Environment
 
-from . import pdf, publish
+from . import csl, pdf, publish
 from .datafiles import Description, describe
 from .errors import DataError, OutputDirError
-from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, kernel_manager
+from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, kernel_manager
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
 from .templates_env import template_environment
 
-SUFFIXES = {"html": ".html", "pdf": ".pdf", "ipynb": ".ipynb", "manifest": ".manifest.json"}
+SUFFIXES = {
+    "html": ".html",
+    "pdf": ".pdf",
+    "ipynb": ".ipynb",
+    "manifest": ".manifest.json",
+    "references": ".references.json",
+}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PACKAGES = (
     "ca-combatants",
@@ -220,6 +226,16 @@ def section_html(nb: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def references_csl(nb: dict[str, Any]) -> list[Any]:
+    """The references as CSL-JSON, as the references section's cell displayed them."""
+    for cell in nb["cells"]:
+        if _section_of(cell) == "references":
+            for out in cell.get("outputs", []):
+                if csl.MIME_TYPE in out.get("data", {}):
+                    return list(out["data"][csl.MIME_TYPE])
+    raise RenderError("the executed notebook shows no references as CSL-JSON")
+
+
 def _section_of(cell: Any) -> str | None:
     tags = cell.get("metadata", {}).get("tags", [])
     return next((t.split(":", 1)[1] for t in tags if t.startswith("section:")), None)
@@ -294,6 +310,9 @@ def render(
     notebook with the same section cells, or another kernelspec."""
     start = time.perf_counter()
     check_name(name)
+    if not notebook.is_file():
+        raise OutputDirError(f"--notebook {notebook}: no such notebook")
+    check_kernel(kernel)
     data_dir = params.data_path.absolute()
     check_data(data_dir)
     folder = prepare_output_dir(output_dir)
@@ -316,6 +335,10 @@ def render(
                 raise
             except Exception as exc:  # the PDF engine's own errors are many and undocumented
                 raise RenderError(f"the PDF engine failed: {type(exc).__name__}: {exc}") from exc
+            stage.path(SUFFIXES["references"]).write_text(
+                json.dumps(references_csl(nb), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
             stage.path(SUFFIXES["manifest"]).write_text(
                 json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
             )
