@@ -151,7 +151,9 @@ def allowed_values(name: str) -> str:
 
 
 def is_path(name: str) -> bool:
-    extra = BriefParams.model_fields[name].json_schema_extra
+    """Whether a parameter names a file or folder (unknown names are not; parse_params names them)."""
+    field = BriefParams.model_fields.get(name)
+    extra = field.json_schema_extra if field else None
     return isinstance(extra, dict) and bool(extra.get("path"))
 
 
