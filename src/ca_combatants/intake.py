@@ -210,7 +210,7 @@ def _validated_then_written(
 
 
 def _close(word: str, choices: list[str] | set[str] | dict[str, Any]) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    near = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
