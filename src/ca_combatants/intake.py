@@ -60,10 +60,10 @@ CARD_EXTRAS: dict[str, dict[str, str]] = {
         "discrepancies": "discrepancy id -> this claim's version (rows of discrepancy_claims.csv)",
     },
     "discrepancies": {
-        "versions": "claim id -> the version it gives (rows of discrepancy_claims.csv)",
+        "versions": "claim id (or claims[N], this card's N-th claim) -> the version it gives",
     },
     "person_identity_links": {
-        "claims": "claim ids the link rests on (rows of person_identity_link_claims.csv)",
+        "claims": "claim ids the link rests on; claims[N] is this card's N-th claim (from 0)",
     },
 }
 
@@ -91,6 +91,7 @@ class Package:
     added: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     # (table, index among the added rows) -> what the card calls that entry
     origin: dict[tuple[str, int], str] = field(default_factory=dict)
+    card_claims: list[str] = field(default_factory=list)  # ids of the card's claims, in order
 
     @classmethod
     def read(cls, data_dir: Path) -> Package:
@@ -579,6 +580,8 @@ def build_rows(pkg: Package, card: dict[str, Any], name: str) -> int:
                 )
                 continue
             pkg.add(section, row, f"{label} ({id_col} {row[id_col]})")
+            if section == "claims":
+                pkg.card_claims.append(row[id_col])
             problems += _extra_rows(pkg, section, row, entry, label)
     if problems:
         raise IntakeError(problems)
@@ -621,6 +624,9 @@ def _extra_rows(
         if not isinstance(versions, dict):
             return [f"{label}: 'versions' must map a claim id to the version it gives"]
         for claim, version in versions.items():
+            own = re.fullmatch(r"claims\[(\d+)\]", str(claim))
+            if own and int(own[1]) < len(pkg.card_claims):
+                claim = pkg.card_claims[int(own[1])]
             pkg.add(
                 "discrepancy_claims",
                 {"discrepancy_id": row["discrepancy_id"], "claim_id": str(claim), "version": str(version)},
@@ -631,6 +637,12 @@ def _extra_rows(
         if not isinstance(claims, list):
             return [f"{label}: 'claims' must be a list of claim ids"]
         for claim in claims:
+            own = re.fullmatch(r"claims\[(\d+)\]", str(claim))  # one of this card's claims
+            if own:
+                if int(own[1]) >= len(pkg.card_claims):
+                    problems.append(f"{label}: {claim} is not a claim of this card")
+                    continue
+                claim = pkg.card_claims[int(own[1])]
             pkg.add(
                 "person_identity_link_claims",
                 {"link_id": row["link_id"], "claim_id": str(claim)},
