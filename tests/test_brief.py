@@ -132,7 +132,10 @@ def _expected_combatants(as_of: str | None = None) -> list[dict[str, str]]:
         if p["person_id"] in mentioned
         and p["is_combatant"] == "true"
         and p["side"] in ("russia", "ukraine")
-        and (p["country_of_origin"] in central_asia or central_asia & set(p["citizenships"].split(";")))
+        and (
+            p["country_of_origin"] in central_asia
+            or central_asia & set(p["citizenships"].split(";"))
+        )
     ]
 
 
@@ -204,7 +207,9 @@ def test_death_counts_are_listed_not_summed() -> None:
     expected = sorted(
         int(float(f["value_best"] or f["value_low"]))
         for f in _rows("figures")
-        if f["figure_category"] == "deaths" and f["country_scope"] and (f["value_best"] or f["value_low"])
+        if f["figure_category"] == "deaths"
+        and f["country_scope"]
+        and (f["value_best"] or f["value_low"])
     )
     assert sorted(charted["value"].astype(int)) == expected
     # one row per count: the seeds' and the later ones, none added together

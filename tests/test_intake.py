@@ -137,10 +137,34 @@ def test_an_archived_file_is_copied_with_its_hash_and_size(
     assert (data_copy / row["archived_path"]).read_bytes() == raw
     capsys.readouterr()
     # a quote typed with straight quotes and a plain space is found, as the source writes it
-    assert main(["quote", "find", "rferl_2023_05", 'him to "ten years" for', "--data-dir", str(data_copy)]) == 0
+    assert (
+        main(
+            [
+                "quote",
+                "find",
+                "rferl_2023_05",
+                'him to "ten years" for',
+                "--data-dir",
+                str(data_copy),
+            ]
+        )
+        == 0
+    )
     assert "him to “ten years”\u00a0for" in capsys.readouterr().out
     # a quote that is not there: the closest passage and the difference, exit 1
-    assert main(["quote", "find", "rferl_2023_05", "sentenced him to nine years", "--data-dir", str(data_copy)]) == 1
+    assert (
+        main(
+            [
+                "quote",
+                "find",
+                "rferl_2023_05",
+                "sentenced him to nine years",
+                "--data-dir",
+                str(data_copy),
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert "closest passage" in out and "you wrote 'nine' where the source has '\"ten'" in out
 
@@ -178,7 +202,9 @@ def _card(data: Path, text: str) -> Path:
     return path
 
 
-def test_a_card_with_an_unknown_field_is_refused(data_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_card_with_an_unknown_field_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     card = _card(
         data_copy,
         "source_id: gv_2023_03_23\nclaims:\n  - {topic: scope, statment: x, information_credibility: 2}\n",
@@ -199,11 +225,15 @@ def test_a_quote_not_in_its_source_names_the_card_entry(
         "  - {topic: scope, statement: x, quote: 'Central Asians are fighting in large numbers', information_credibility: 2}\n"
         "  - {topic: scope, statement: y, quote: ok, information_credibility: 2, statement_date: 2023-02-30, statement_date_precision: day}\n",
     )
+    before = (data_copy / "claims.csv").read_bytes()
     assert main(["card", "apply", str(card), "--data-dir", str(data_copy)]) == 2
     err = capsys.readouterr().err
     assert "claims[0] (claim_id cl_gv_2023_03_23_01): column 'quote': does not occur in" in err
-    assert "claims[1] (claim_id cl_gv_2023_03_23_02): column 'statement_date': not a valid date: '2023-02-30'" in err
-    assert dataset.check(data_copy).counts()["claims"] == len(read_rows(data_copy / "claims.csv")[1])
+    assert (
+        "claims[1] (claim_id cl_gv_2023_03_23_02): column 'statement_date': not a valid date: '2023-02-30'"
+        in err
+    )
+    assert (data_copy / "claims.csv").read_bytes() == before  # nothing half-written
 
 
 def test_a_card_outside_the_data_folder_is_refused(
@@ -234,3 +264,22 @@ def test_the_committed_cards_are_all_in_the_data() -> None:
         card = yaml.safe_load(path.read_text(encoding="utf-8"))
         for claim in card.get("claims") or []:
             assert (card["source_id"], str(claim["statement"])) in statements, path.name
+
+
+@pytest.mark.slow
+def test_a_source_added_by_the_workflow_appears_in_the_rendered_brief(
+    data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _add_web_source(data_copy, capsys) == 0
+    source_id = "web_examplenews_2025_12_01"
+    card = data_copy / "cards" / f"{source_id}.yaml"
+    card.write_text(CARD.format(source_id=source_id), encoding="utf-8")
+    assert main(["card", "apply", str(card), "--data-dir", str(data_copy)]) == 0
+    out = tmp_path / "out"
+    code = main(
+        ["render", "--data-dir", str(data_copy), "--output-dir", str(out), "--name", "added"]
+    )
+    assert code == 0, capsys.readouterr().err
+    html = (out / "added.html").read_text(encoding="utf-8")
+    assert "A test page" in html and "Example News" in html  # the new source and publisher
+    assert "Test recruit from Osh. From Kyrgyzstan" in html  # the new person's case file

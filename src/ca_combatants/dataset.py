@@ -1250,7 +1250,9 @@ def _living_data_problems(data_dir: Path, tables: dict[str, pd.DataFrame]) -> li
                 )
     cases = tables.get("legal_cases")
     if cases is not None and "sentence_term" in cases.columns:
-        for row, rec in _rows(cases, cases["sentence_kind"].notna() & cases["sentence_term"].isna()):
+        for row, rec in _rows(
+            cases, cases["sentence_kind"].notna() & cases["sentence_term"].isna()
+        ):
             problems.append(
                 Problem(
                     "legal_cases.csv",
@@ -1276,7 +1278,10 @@ def _living_data_problems(data_dir: Path, tables: dict[str, pd.DataFrame]) -> li
                     f"{want:g} (months / 12, days / 365.25)",
                 )
             )
-    links, link_claims = tables.get("person_identity_links"), tables.get("person_identity_link_claims")
+    links, link_claims = (
+        tables.get("person_identity_links"),
+        tables.get("person_identity_link_claims"),
+    )
     if links is not None:
         for row, rec in _rows(links, links["person_id"] == links["other_person_id"]):
             problems.append(

@@ -223,7 +223,9 @@ def parse_partial_date(text: str, what: str) -> tuple[datetime.date, datetime.da
     not exist is refused with the reason."""
     m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
     if not m:
-        raise IntakeError(f"error: {what} {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY")
+        raise IntakeError(
+            f"error: {what} {text!r} is not a date; write YYYY-MM-DD, YYYY-MM or YYYY"
+        )
     year, month, day = int(m[1]), m[2], m[3]
     try:
         if day is not None:
@@ -261,9 +263,7 @@ def suggest_source_id(
 
 
 def _next_numbered(taken: dict[str, int], prefix: str, width: int) -> str:
-    numbers = [
-        int(m[1]) for key in taken if (m := re.fullmatch(rf"{re.escape(prefix)}(\d+)", key))
-    ]
+    numbers = [int(m[1]) for key in taken if (m := re.fullmatch(rf"{re.escape(prefix)}(\d+)", key))]
     return f"{prefix}{max(numbers, default=0) + 1:0{width}d}"
 
 
@@ -303,7 +303,8 @@ def source_add(args: argparse.Namespace) -> int:
                 "name": args.new_publisher,
                 "org_kind": args.publisher_kind,
                 "country": args.publisher_country or "",
-                "description": args.publisher_description or f"Publisher of {args.url or 'an archived text'}.",
+                "description": args.publisher_description
+                or f"Publisher of {args.url or 'an archived text'}.",
             },
             "--new-publisher",
         )
@@ -319,6 +320,7 @@ def source_add(args: argparse.Namespace) -> int:
     # the publication date: one partial date, or a range
     if args.published and (args.published_earliest or args.published_latest):
         raise IntakeError("error: give --published, or --published-earliest/--published-latest")
+    last: datetime.date | None
     if args.published:
         first, last, precision = parse_partial_date(args.published, "--published")
     elif args.published_earliest:
@@ -382,11 +384,11 @@ def source_add(args: argparse.Namespace) -> int:
         raise IntakeError(f"error: --grade {args.grade!r}: write one Admiralty grade, A to F")
     if not args.grade_rationale:
         raise IntakeError("error: give --grade-rationale: why this source gets this grade")
-    licence = args.licence or (
-        "not stated (paraphrased, not quoted)" if kind == "web_page" else ""
-    )
+    licence = args.licence or ("not stated (paraphrased, not quoted)" if kind == "web_page" else "")
     if not licence:
-        raise IntakeError("error: give --licence for an archived text (e.g. 'CC BY 3.0', 'not stated')")
+        raise IntakeError(
+            "error: give --licence for an archived text (e.g. 'CC BY 3.0', 'not stated')"
+        )
     row = {
         "source_id": source_id,
         "source_kind": kind,
@@ -408,8 +410,10 @@ def source_add(args: argparse.Namespace) -> int:
     pkg.add("sources", row, "source add")
     _validated_then_written(pkg, new_files)
     card = data_dir / CARDS_DIR / f"{source_id}.yaml"
-    print(f"registered source {source_id} ({kind}, published {row['published_earliest']}"
-          f"{'' if row['published_latest'] == row['published_earliest'] else ' to ' + (row['published_latest'] or 'unknown')})")
+    print(
+        f"registered source {source_id} ({kind}, published {row['published_earliest']}"
+        f"{'' if row['published_latest'] == row['published_earliest'] else ' to ' + (row['published_latest'] or 'unknown')})"
+    )
     if archived_path:
         print(f"  archived as data/{archived_path} ({size} bytes, sha256 {sha[:12]}…)")
     if not card.exists():
@@ -466,7 +470,9 @@ def _cell(value: Any, spec: dict[str, Any]) -> str:
 def _entries(card: dict[str, Any], section: str, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
     items = card.get(section) or []
     if not isinstance(items, list):
-        raise IntakeError(f"{name}: section '{section}' must be a list of entries (each starting with '- ')")
+        raise IntakeError(
+            f"{name}: section '{section}' must be a list of entries (each starting with '- ')"
+        )
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise IntakeError(f"{name}: {section}[{i}] must be a mapping of column: value")
@@ -500,7 +506,9 @@ def load_card(path: Path, data_dir: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise IntakeError(f"{path}: not UTF-8 text") from None
     if not isinstance(card, dict):
-        raise IntakeError(f"{path}: a card is a mapping with 'source_id:' and sections such as 'claims:'")
+        raise IntakeError(
+            f"{path}: a card is a mapping with 'source_id:' and sections such as 'claims:'"
+        )
     return card
 
 
@@ -516,7 +524,9 @@ def build_rows(pkg: Package, card: dict[str, Any], name: str) -> int:
     source_id = card.get("source_id")
     sources = pkg.ids("sources", "source_id")
     if not source_id:
-        problems.append(f"{name}: 'source_id:' is missing; register the source first with 'ca-brief source add'")
+        problems.append(
+            f"{name}: 'source_id:' is missing; register the source first with 'ca-brief source add'"
+        )
     elif str(source_id) not in sources:
         problems.append(
             f"{name}: source_id {source_id!r} is not in sources.csv{_close(str(source_id), sources)}; "
@@ -525,14 +535,14 @@ def build_rows(pkg: Package, card: dict[str, Any], name: str) -> int:
     if problems:
         raise IntakeError(problems)
     source_id = str(source_id)
-    existing_statements = {
-        (r["source_id"], r["statement"]) for r in pkg.rows["claims"]
-    }
+    existing_statements = {(r["source_id"], r["statement"]) for r in pkg.rows["claims"]}
     before = sum(len(v) for v in pkg.added.values())
     for section, id_col in SECTIONS.items():
         if not pkg.has(section):
             if card.get(section):
-                problems.append(f"{name}: section {section!r}: the table is not in datapackage.json")
+                problems.append(
+                    f"{name}: section {section!r}: the table is not in datapackage.json"
+                )
             continue
         spec = pkg.fields(section)
         extras = CARD_EXTRAS.get(section, {})
@@ -567,7 +577,9 @@ def build_rows(pkg: Package, card: dict[str, Any], name: str) -> int:
                         f"(line {taken[row[id_col]]}); choose another id, or refer to the existing one"
                     )
             elif section in GENERATED_IDS:
-                prefix = {"claims": "cl", "discrepancies": "disc", "person_identity_links": "idl"}[section]
+                prefix = {"claims": "cl", "discrepancies": "disc", "person_identity_links": "idl"}[
+                    section
+                ]
                 row[id_col] = (
                     _next_numbered(taken, f"{prefix}_{source_id}_", 2)
                     if section != "person_identity_links"
@@ -629,7 +641,11 @@ def _extra_rows(
                 claim = pkg.card_claims[int(own[1])]
             pkg.add(
                 "discrepancy_claims",
-                {"discrepancy_id": row["discrepancy_id"], "claim_id": str(claim), "version": str(version)},
+                {
+                    "discrepancy_id": row["discrepancy_id"],
+                    "claim_id": str(claim),
+                    "version": str(version),
+                },
                 f"{origin} versions",
             )
     elif section == "person_identity_links":
@@ -777,7 +793,9 @@ def quote_find(args: argparse.Namespace) -> int:
     sources = {r["source_id"]: r for r in pkg.rows["sources"]}
     sid = args.source_id
     if sid not in sources:
-        raise IntakeError(f"error: unknown source {sid!r}{_close(sid, sources)}: give a source_id of sources.csv")
+        raise IntakeError(
+            f"error: unknown source {sid!r}{_close(sid, sources)}: give a source_id of sources.csv"
+        )
     src = sources[sid]
     if src["source_kind"] != "archived_article" or not src.get("archived_path"):
         raise IntakeError(
@@ -840,17 +858,30 @@ def add_commands(subparsers: Any) -> None:
     a.add_argument("--file", help="local capture to archive under data/sources/ (UTF-8 text)")
     a.add_argument("--title", required=True, help="title as published")
     a.add_argument("--publisher", help="org_id of an existing organisation")
-    a.add_argument("--new-publisher", dest="new_publisher", metavar="NAME", help="add the publisher")
-    a.add_argument("--publisher-id", dest="publisher_id", help="id for the new publisher (default org_<name>)")
-    a.add_argument("--publisher-kind", dest="publisher_kind", default="media_outlet", help="org_kind (default media_outlet)")
+    a.add_argument(
+        "--new-publisher", dest="new_publisher", metavar="NAME", help="add the publisher"
+    )
+    a.add_argument(
+        "--publisher-id", dest="publisher_id", help="id for the new publisher (default org_<name>)"
+    )
+    a.add_argument(
+        "--publisher-kind",
+        dest="publisher_kind",
+        default="media_outlet",
+        help="org_kind (default media_outlet)",
+    )
     a.add_argument("--publisher-country", dest="publisher_country", help="ISO 3166-1 alpha-2")
     a.add_argument("--publisher-description", dest="publisher_description")
-    a.add_argument("--published", metavar="DATE", help="publication date: YYYY-MM-DD, YYYY-MM or YYYY")
+    a.add_argument(
+        "--published", metavar="DATE", help="publication date: YYYY-MM-DD, YYYY-MM or YYYY"
+    )
     a.add_argument("--published-earliest", dest="published_earliest", metavar="DATE")
     a.add_argument("--published-latest", dest="published_latest", metavar="DATE")
     a.add_argument("--date-basis", dest="date_basis", help="how the date was established")
     a.add_argument("--language", default="en", help="BCP 47 tag (default en)")
-    a.add_argument("--licence", help="licence or terms (default for a web page: not stated, paraphrased)")
+    a.add_argument(
+        "--licence", help="licence or terms (default for a web page: not stated, paraphrased)"
+    )
     a.add_argument("--grade", required=True, help="Admiralty source reliability, A to F")
     a.add_argument("--grade-rationale", dest="grade_rationale", required=False)
     a.add_argument("--capture-note", dest="capture_note")
