@@ -440,7 +440,16 @@ def card_skeleton(pkg: Package, source_id: str, kind: str) -> str:
         if not pkg.has(section):
             continue
         spec = pkg.fields(section)
-        required = [n for n, f in spec.items() if f.get("constraints", {}).get("required")]
+        required = [
+            n
+            + (
+                " (left out: the next free id)"
+                if section in GENERATED_IDS and n == SECTIONS[section]
+                else ""
+            )
+            for n, f in spec.items()
+            if f.get("constraints", {}).get("required")
+        ]
         optional = [n for n in spec if n not in required and n != "source_id"]
         extras = list(CARD_EXTRAS.get(section, {}))
         lines.append(f"# {section}:")
