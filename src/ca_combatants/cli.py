@@ -319,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="parallel renders (default: CPU cores)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=_batch)
+    from .intake import add_commands  # source add, card apply, quote find
+
+    add_commands(sub)
     return parser
 
 

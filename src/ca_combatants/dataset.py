@@ -995,6 +995,7 @@ def check(data_dir: Path | str) -> CheckResult:
         if all(n in tables for n in needs):
             problems += rule(*(tables[n] for n in needs))
     problems += _trace_problems(tables)
+    problems += _living_data_problems(data_dir, tables)
     return CheckResult(
         data_dir,
         str(descriptor.get("version", "")),
@@ -1216,3 +1217,91 @@ def _padded_partial_dates(values: pd.Series) -> pyarrow.Array:
         suffixed("-01-01"),
         pc.if_else(pc.equal(length, 7), suffixed("-01"), text),
     )
+
+
+# ----------------------------------------------------------------------------- added-source rules
+
+_DURATION = r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$"
+
+
+def _living_data_problems(data_dir: Path, tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rules for what the add-a-source workflow records: an archived file's size, sentences
+    whose term in years agrees with the term handed down, and possible identities that link
+    two different records and rest on claims."""
+    problems: list[Problem] = []
+    sources = tables.get("sources")
+    if sources is not None and "archived_bytes" in sources.columns:
+        archived = (sources["source_kind"] == "archived_article") & sources["archived_path"].notna()
+        for row, rec in _rows(sources, archived):
+            path = data_dir / str(rec["archived_path"])
+            if not path.is_file():
+                continue  # reported once, by the archived_path rule
+            size = path.stat().st_size
+            if pd.isna(rec["archived_bytes"]) or str(rec["archived_bytes"]) != str(size):
+                problems.append(
+                    Problem(
+                        "sources.csv",
+                        row,
+                        "archived_bytes",
+                        f"{rec['archived_bytes'] if pd.notna(rec['archived_bytes']) else 'missing'}, "
+                        f"but {rec['archived_path']} has {size} bytes",
+                        f"{size}, the size of the archived file",
+                    )
+                )
+    cases = tables.get("legal_cases")
+    if cases is not None and "sentence_term" in cases.columns:
+        for row, rec in _rows(
+            cases, cases["sentence_kind"].notna() & cases["sentence_term"].isna()
+        ):
+            problems.append(
+                Problem(
+                    "legal_cases.csv",
+                    row,
+                    "sentence_term",
+                    f"missing although sentence_kind is {rec['sentence_kind']!r}",
+                    "the term handed down, e.g. P5Y or P4Y2M",
+                )
+            )
+        terms = cases["sentence_term"].astype("string").str.extract(_DURATION).astype("float")
+        years = terms[0].fillna(0) + terms[1].fillna(0) / 12 + terms[2].fillna(0) / 365.25
+        given = _numeric(cases["sentence_years"])
+        off = cases["sentence_term"].notna() & ((given - years).abs() > 0.01).fillna(True)
+        for row, rec in _rows(cases, off & terms.notna().any(axis=1)):
+            want = round(float(years[row - 2]), 3)
+            problems.append(
+                Problem(
+                    "legal_cases.csv",
+                    row,
+                    "sentence_years",
+                    f"{rec['sentence_years'] if pd.notna(rec['sentence_years']) else 'missing'}, "
+                    f"but sentence_term {rec['sentence_term']} is {want:g} years",
+                    f"{want:g} (months / 12, days / 365.25)",
+                )
+            )
+    links, link_claims = (
+        tables.get("person_identity_links"),
+        tables.get("person_identity_link_claims"),
+    )
+    if links is not None:
+        for row, rec in _rows(links, links["person_id"] == links["other_person_id"]):
+            problems.append(
+                Problem(
+                    "person_identity_links.csv",
+                    row,
+                    "other_person_id",
+                    f"{rec['other_person_id']!r} is the record itself",
+                    "a different person record",
+                )
+            )
+        cited = link_claims["link_id"] if link_claims is not None else pd.Series([], dtype="string")
+        for row, rec in _rows(links, ~isin(links["link_id"], cited)):
+            problems.append(
+                Problem(
+                    "person_identity_links.csv",
+                    row,
+                    "link_id",
+                    f"{rec['link_id']!r} cites no claim",
+                    "at least one row in person_identity_link_claims.csv",
+                )
+            )
+    return problems
