@@ -175,11 +175,15 @@ def _by_key(frame: pd.DataFrame, key: str, columns: tuple[str, ...]) -> dict[str
     return out
 
 
-def source_coverage(tables: dict[str, pd.DataFrame]) -> dict[str, Coverage]:
-    """Which states and sides each source speaks of, through the records its claims support:
-    persons (origin, citizenship, side), figures (country scope, side), provisions, cases and
-    events (country)."""
+def source_coverage(
+    tables: dict[str, pd.DataFrame], only: set[str] | None = None
+) -> dict[str, Coverage]:
+    """Which states and sides each source (or each of `only`) speaks of, through the records its
+    claims support: persons (origin, citizenship, side), figures (country scope, side),
+    provisions, cases and events (country)."""
     claims = tables["claims"]
+    if only is not None:
+        claims = claims[claims["source_id"].isin(sorted(only))]
     links = {
         "person_id": (
             _by_key(tables["persons"], "person_id", ("country_of_origin", "citizenships")),

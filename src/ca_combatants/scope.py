@@ -246,18 +246,26 @@ class Scope:
 
     @cached_property
     def judgments(self) -> tuple[pd.DataFrame, int]:
-        """Judgments all of whose claims are visible, and how many were withheld."""
+        """Judgments about the selected countries and sides that could be made by as_of (assessed
+        by then, every claim visible), in display order; and how many about the selection are
+        withheld because they were assessed later."""
+        j = self.ds.judgments
+        countries = set(self.params.countries)
+        sides = {"russia", "ukraine"} if self.params.side == "both" else {self.params.side}
+        about = _names_any(j["countries"], countries, if_empty=True) & _names_any(
+            j["sides"], sides, if_empty=True
+        )
         jc = self.ds.judgment_claims
         visible = (
             jc.assign(ok=isin(jc["claim_id"], self.claims["claim_id"]))
             .groupby("judgment_id")["ok"]
             .all()
         )
-        j = self.ds.judgments
-        shown = j[j["judgment_id"].map(visible).fillna(False).astype(bool)].sort_values(
-            "display_order"
+        known = j["judgment_id"].map(visible).fillna(False).astype(bool) & (
+            j["assessed_on"] <= self.as_of
         )
-        return shown.reset_index(drop=True), len(j) - len(shown)
+        shown = j[about & known].sort_values("display_order")
+        return shown.reset_index(drop=True), int((about & ~known).sum())
 
     # ------------------------------------------------------------------ lookups (built once)
     @cached_property
