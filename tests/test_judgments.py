@@ -208,7 +208,7 @@ def test_a_brief_as_of_an_earlier_date_withholds_later_judgments() -> None:
     assert "No key judgment about nationals of" in text
     assert "eight judgments were assessed later" in text
     text = text_of(judgments_html(as_of="2024-01-31"))
-    assert "by the end of 2023, prosecutions" in text
+    assert "by the end of 2023 prosecutions" in text
     assert "Five judgments about this selection were assessed" in text
 
 
