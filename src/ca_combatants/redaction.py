@@ -21,6 +21,7 @@ beside a word of kinship ("father", "son", "uncle" …).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -147,38 +148,31 @@ class Redactor:
         return out
 
     @cached_property
-    def _surname_groups(self) -> dict[str, frozenset[str]]:
-        """Named persons by family name, for names two or more persons share."""
-        groups: dict[str, set[str]] = {}
-        for pid, p in self.people.items():
-            for key in p.surnames:
-                groups.setdefault(key, set()).add(pid)
-        return {k: frozenset(v) for k, v in groups.items() if len(v) > 1}
-
-    @cached_property
-    def _kin_edges(self) -> dict[str, frozenset[str]]:
-        """Pairs the data gives as kin, both ways: a label, role or notes that call one the
-        other's kin ("Father of Baurzhan Urazov", "Margulan Bekenov's mother"); a claim about one
-        that names the other as kin ("his son, Baurzhan Urazov"), or that the other speaks of as
-        "my son", "his son"."""
+    def _kin_groups(self) -> list[tuple[frozenset[str], frozenset[str]]]:
+        """Kinship the data gives, as pairs of groups: everyone in the first is kin of everyone
+        else in the second (groups, not pairs, so that a name many persons share costs no more
+        than the name). Found from: a shared family name; a label, role or notes that call their
+        person someone's kin ("Father of Baurzhan Urazov", "Margulan Bekenov's mother"); a claim
+        about a person that names someone as their kin ("his son, Baurzhan Urazov"), or that a
+        named speaker speaks of as "my son", "his son"."""
         people = self.people
         by_name = _name_index(people.values())
-        edges: dict[str, set[str]] = {}
+        groups: list[tuple[frozenset[str], frozenset[str]]] = []
+        families: dict[str, set[str]] = {}
+        for pid, p in people.items():
+            for key in p.surnames:
+                families.setdefault(key, set()).add(pid)
+        groups += [(frozenset(g), frozenset(g)) for g in families.values() if len(g) > 1]
 
-        def link(a: str, b: str) -> None:
-            if a != b:
-                edges.setdefault(a, set()).add(b)
-                edges.setdefault(b, set()).add(a)
-
+        linkers: dict[str, set[str]] = {}  # a name given as kin -> who is its kin
         for pid, p in people.items():
             for i, text in enumerate(p.texts):
                 for name in _kin_names(text, describes=True):  # "Father of X …": p is X's kin
-                    for other in by_name.get(name, ()):
-                        link(pid, other)
+                    linkers.setdefault(name, set()).add(pid)
                 if i > 0:  # a role or notes may also name kin of the person: "his son X"
                     for name in _kin_names(text, describes=False, own=True):
-                        for other in by_name.get(name, ()):
-                            link(pid, other)
+                        linkers.setdefault(name, set()).add(pid)
+        pairs: set[tuple[str, str]] = set()
         claims = self._claims_frame
         for pid, speaker, statement, quote in zip(
             claims["person_id"].tolist(),
@@ -193,59 +187,88 @@ class Redactor:
             if (
                 isinstance(speaker, str)
                 and speaker in people
+                and speaker != pid
                 and not people[pid].is_public  # "his nephew" in a claim about Prigozhin is not him
-                and _POSSESSIVE_KIN.search(text)
+                and _possessive_kin(text)
             ):
-                link(pid, speaker)
+                pairs.add((pid, speaker))
             for name in _kin_names(text, describes=False):
-                for other in by_name.get(name, ()):
-                    if other != pid:
-                        link(pid, other)
-        return {k: frozenset(v) for k, v in edges.items()}
+                linkers.setdefault(name, set()).add(pid)
+        for name, who in linkers.items():
+            named = frozenset(by_name.get(name, ()))
+            if named and named != who:
+                groups.append((frozenset(who), named))
+        groups += [(frozenset({a}), frozenset({b})) for a, b in sorted(pairs)]
+        return groups
+
+    @cached_property
+    def _groups_of(self) -> dict[str, list[int]]:
+        index: dict[str, list[int]] = {}
+        for n, (first, second) in enumerate(self._kin_groups):
+            for pid in first | second:
+                index.setdefault(pid, []).append(n)
+        return index
 
     def relatives_of(self, person_id: str) -> frozenset[str]:
         """The named persons the data gives as this person's kin, or who share their surname."""
-        p = self.people[person_id]
-        found = set(self._kin_edges.get(person_id, frozenset()))
-        for key in p.surnames:
-            found |= self._surname_groups.get(key, frozenset())
+        found: set[str] = set()
+        for n in self._groups_of.get(person_id, []):
+            first, second = self._kin_groups[n]
+            if person_id in first:
+                found |= second
+            if person_id in second:
+                found |= first
         found.discard(person_id)
         return frozenset(o for o in found if self.people[o].names)
 
     def with_named_relatives(self) -> list[str]:
         """Named private persons who have a named relative in the data."""
-        candidates = set(self._kin_edges) | {
-            pid for group in self._surname_groups.values() for pid in group
-        }
         return sorted(
             pid
-            for pid in candidates
+            for pid in self._groups_of
             if self.people[pid].names and not self.people[pid].is_public and self.relatives_of(pid)
         )
+
+    def _public(self, group: frozenset[str]) -> set[str]:
+        return {g for g in group if self.people[g].is_public and self.people[g].names}
+
+    def _private(self, group: frozenset[str]) -> set[str]:
+        return {g for g in group if not self.people[g].is_public}
 
     @cached_property
     def identifying_relatives(self) -> frozenset[str]:
         """Public figures whose name would point to a private relative."""
-        out = set()
-        for pid, kin in self._kin_edges.items():
-            if not self.people[pid].is_public:
-                out |= {k for k in kin if self.people[k].is_public and self.people[k].names}
-        for group in self._surname_groups.values():
-            if any(not self.people[g].is_public for g in group):
-                out |= {g for g in group if self.people[g].is_public}
+        out: set[str] = set()
+        for first, second in self._kin_groups:
+            for a, b in ((first, second), (second, first)):
+                private = self._private(a)
+                if private:
+                    out |= {r for r in self._public(b) if private - {r}}
         return frozenset(out)
 
     @cached_property
     def shielded(self) -> frozenset[str]:
         """Persons who are not public figures and have an identifying relative."""
         relatives = self.identifying_relatives
-        out = set()
-        for r in relatives:
-            out |= {k for k in self._kin_edges.get(r, frozenset()) if not self.people[k].is_public}
-            for key in self.people[r].surnames:
-                group = self._surname_groups.get(key, frozenset())
-                out |= {g for g in group if not self.people[g].is_public}
+        out: set[str] = set()
+        for first, second in self._kin_groups:
+            for a, b in ((first, second), (second, first)):
+                if b & relatives:
+                    out |= self._private(a)
         return frozenset(out)
+
+    @cached_property
+    def _shielded_kin_codes(self) -> dict[str, list[str]]:
+        """For each identifying relative, the codes of the private kin they would point to."""
+        codes, relatives, shielded = self.codes, self.identifying_relatives, self.shielded
+        out: dict[str, set[str]] = {}
+        for first, second in self._kin_groups:
+            for a, b in ((first, second), (second, first)):
+                kin = {codes[k] for k in a & shielded if k in codes}
+                if kin:
+                    for r in b & relatives:
+                        out.setdefault(r, set()).update(kin - {codes.get(r, "")})
+        return {r: sorted(kin) for r, kin in out.items()}
 
     @cached_property
     def codes(self) -> dict[str, str]:
@@ -258,17 +281,23 @@ class Redactor:
         return {pid: f"P{n:02d}" for n, pid in enumerate(coded, 1)}
 
     # ------------------------------------------------------------------ labels and names
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return {}  # filled by label(): a relative's label looks at every kin of theirs
+
     def label(self, person_id: str) -> str:
         """The label a redacted brief shows for a person."""
         p = self.people[person_id]
         if not self.enabled:
             return p.label
+        if person_id not in self._labels:
+            self._labels[person_id] = self._redacted_label(person_id)
+        return self._labels[person_id]
+
+    def _redacted_label(self, person_id: str) -> str:
+        p = self.people[person_id]
         if person_id in self.identifying_relatives:
-            kin = sorted(
-                self.codes[k]
-                for k in self.relatives_of(person_id) | self._kin_edges.get(person_id, frozenset())
-                if k in self.shielded and k in self.codes
-            )
+            kin = self._shielded_kin_codes.get(person_id, [])
             if not kin:
                 return "relative of a private person"
             return f"relative of {kin[0]}" + (" and others" if len(kin) > 1 else "")
@@ -279,7 +308,21 @@ class Redactor:
             return f"{who} private person"
         return p.label
 
+    @cached_property
+    def _plain_names(self) -> dict[str, str]:
+        """Name, or label for the unnamed: all an unredacted brief needs, without a record per
+        person (costly on a large dataset)."""
+        p = self._persons_frame
+        return {
+            str(pid): name if isinstance(name, str) and name.strip() else _text(label)
+            for pid, name, label in zip(
+                p["person_id"].tolist(), p["name"].tolist(), p["label"].tolist(), strict=True
+            )
+        }
+
     def person_name(self, person_id: str) -> str:
+        if not self.enabled:
+            return self._plain_names[person_id]
         p = self.people[person_id]
         if not p.names:
             return self.label(person_id)
@@ -392,6 +435,7 @@ class Redactor:
 
 
 _KIN = "|".join(KINSHIP)
+_ANY_KIN = re.compile(rf"\b({_KIN})", re.IGNORECASE)
 _POSSESSIVE_KIN = re.compile(rf"\b(his|her|their|my|our) ({_KIN})s?\b", re.IGNORECASE)
 
 
@@ -414,12 +458,13 @@ _KIN_PHRASES = [
 ]
 
 
-def _kin_names(text: str, describes: bool, own: bool = False) -> list[str]:
+@functools.lru_cache(maxsize=65536)  # texts recur (a quote under several claims)
+def _kin_names(text: str, describes: bool, own: bool = False) -> tuple[str, ...]:
     """Names that a text gives as kin of the person it is about: a label or role that opens
     "Father of X" or "X's mother" (`describes`); elsewhere "son of X" or "his son X", and in a
     person's own role or notes (`own`) only "his son X"."""
-    if not text:
-        return []
+    if not text or not _ANY_KIN.search(text):
+        return ()
     text = text.strip()
     found = []
     for n, pattern in enumerate(_KIN_PHRASES):
@@ -430,7 +475,12 @@ def _kin_names(text: str, describes: bool, own: bool = False) -> list[str]:
         elif n != 1 and (n == 2 or not own):
             # "X's mother" inside a text may be anyone's kin; "his son X" is its person's
             found += [m.group("name") for m in pattern.finditer(text)]
-    return found
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=65536)
+def _possessive_kin(text: str) -> bool:
+    return _POSSESSIVE_KIN.search(text) is not None
 
 
 def _name_index(people: Iterable[Person]) -> dict[str, set[str]]:
