@@ -232,7 +232,7 @@ CELL_CASES = [
         "kj_08",
         "confidence",
         "high",
-        "judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', which rests on a single source (expected claims from at least two sources, or a lower confidence)",
+        "judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', but its claims trace to one origin (org_orda); a relay counts with the outlet it relays (expected claims from at least two sources that do not relay one another, or confidence moderate or low)",
     ),
     (
         "persons",

@@ -82,7 +82,7 @@ def _validator_identity() -> bytes:
     """The validator's code and the libraries it runs on: a change to any of them validates
     every package again."""
     digest = hashlib.sha256()
-    for module in ("dataset.py", "datafiles.py", "errors.py"):
+    for module in ("dataset.py", "datafiles.py", "errors.py", "judgment_rules.py"):
         digest.update((PACKAGE_DIR / module).read_bytes())
     for package in ("pandas", "pandera", "pyarrow"):
         digest.update(f"{package} {metadata.version(package)}\n".encode())

@@ -30,6 +30,7 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from . import judgment_rules
 from .datafiles import read_descriptor, validation_stamp
 from .errors import DataError, Problem
 
@@ -208,7 +209,12 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
                 list_ok,
                 error=_err(
                     "list holds a value outside the allowed set",
-                    f"items separated by '{delim}', each an ISO 3166-1 alpha-2 code",
+                    f"items separated by '{delim}', each "
+                    + (
+                        f"one of: {', '.join(sorted(items))}"
+                        if len(items) <= 12
+                        else "an ISO 3166-1 alpha-2 code"
+                    ),
                 ),
             )
         )
@@ -891,30 +897,6 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                     f"at least one row in {link}.csv",
                 )
             )
-    judgments, jc, sources = (
-        tables.get("judgments"),
-        tables.get("judgment_claims"),
-        tables.get("sources"),
-    )
-    if judgments is not None and jc is not None and sources is not None:
-        n_sources = (
-            jc.assign(source_id=lookup(jc["claim_id"], claims["claim_id"], claims["source_id"]))
-            .groupby("judgment_id")["source_id"]
-            .nunique()
-        )
-        single = (judgments["confidence"] == "high") & (
-            judgments["judgment_id"].map(n_sources).fillna(0) < 2
-        )
-        for row, rec in _rows(judgments, single):
-            problems.append(
-                Problem(
-                    "judgments.csv",
-                    row,
-                    "confidence",
-                    f"high confidence for {rec['judgment_id']!r}, which rests on a single source",
-                    "claims from at least two sources, or a lower confidence",
-                )
-            )
     return problems
 
 
@@ -996,6 +978,7 @@ def check(data_dir: Path | str) -> CheckResult:
             problems += rule(*(tables[n] for n in needs))
     problems += _trace_problems(tables)
     problems += _living_data_problems(data_dir, tables)
+    problems += judgment_rules.problems(tables)
     return CheckResult(
         data_dir,
         str(descriptor.get("version", "")),

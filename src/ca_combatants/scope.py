@@ -1,11 +1,11 @@
 """The part of the dataset one brief may use: what was published by `as_of`, about the chosen
-countries and side, within the period; plus citation numbering and name redaction."""
+countries and side, within the period; plus citation numbering. Redaction of private persons is
+in `redaction`; a redacted brief's views hold what redaction allows."""
 
 from __future__ import annotations
 
 import functools
-import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from .dataset import Dataset, isin
 from .params import COUNTRY_NAMES, BriefParams
+from .redaction import Redactor
 
 CENTRAL_ASIA = frozenset(COUNTRY_NAMES)
 SIDE_NAMES = {"russia": "Russia", "ukraine": "Ukraine"}
@@ -118,10 +119,15 @@ class Scope:
         return out
 
     @cached_property
+    def redactor(self) -> Redactor:
+        return Redactor(self.ds.persons, self.ds.claims, self.params.redact_private_persons)
+
+    @cached_property
     def claims(self) -> pd.DataFrame:
-        return _rows_where(
+        visible = _rows_where(
             self.ds.claims, isin(self.ds.claims["source_id"], self.sources["source_id"])
         )
+        return self.redactor.claims(visible) if self.redacting else visible
 
     def _supported(self, column: str, ids: pd.Series) -> pd.Series:
         return isin(ids, self.claims[column])
@@ -129,12 +135,14 @@ class Scope:
     # ------------------------------------------------------------------ people
     @cached_property
     def persons_visible(self) -> pd.DataFrame:
-        """Everyone the visible claims mention, whatever their country or side."""
+        """Everyone the visible claims mention, whatever their country or side (relabelled as
+        redaction asks)."""
         p = self.ds.persons
         mentioned = isin(p["person_id"], self.claims["person_id"]) | isin(
             p["person_id"], self.claims["speaker_person_id"]
         )
-        return _rows_where(p, mentioned)
+        shown = _rows_where(p, mentioned)
+        return self.redactor.persons(shown) if self.redacting else shown
 
     @cached_property
     def combatants(self) -> pd.DataFrame:
@@ -246,18 +254,26 @@ class Scope:
 
     @cached_property
     def judgments(self) -> tuple[pd.DataFrame, int]:
-        """Judgments all of whose claims are visible, and how many were withheld."""
+        """Judgments about the selected countries and sides that could be made by as_of (assessed
+        by then, every claim visible), in display order; and how many about the selection are
+        withheld because they were assessed later."""
+        j = self.ds.judgments
+        countries = set(self.params.countries)
+        sides = {"russia", "ukraine"} if self.params.side == "both" else {self.params.side}
+        about = _names_any(j["countries"], countries, if_empty=True) & _names_any(
+            j["sides"], sides, if_empty=True
+        )
         jc = self.ds.judgment_claims
         visible = (
             jc.assign(ok=isin(jc["claim_id"], self.claims["claim_id"]))
             .groupby("judgment_id")["ok"]
             .all()
         )
-        j = self.ds.judgments
-        shown = j[j["judgment_id"].map(visible).fillna(False).astype(bool)].sort_values(
-            "display_order"
+        known = j["judgment_id"].map(visible).fillna(False).astype(bool) & (
+            j["assessed_on"] <= self.as_of
         )
-        return shown.reset_index(drop=True), len(j) - len(shown)
+        shown = j[about & known].sort_values("display_order")
+        return shown.reset_index(drop=True), int((about & ~known).sum())
 
     # ------------------------------------------------------------------ lookups (built once)
     @cached_property
@@ -311,31 +327,6 @@ class Scope:
             str(k): int(v) for k, v in _mapping(self.sources, "source_id", "ref_number").items()
         }
 
-    @cached_property
-    def _person_columns(self) -> dict[str, list[object]]:
-        # column lists, not a dict per person: DataFrame.to_dict("records") is slow on Arrow
-        # columns, and a dict per person costs seconds on a large dataset; only the columns
-        # names and redaction need
-        persons = self.ds.persons
-        return {
-            c: persons[c].tolist()
-            for c in ("person_id", "name", "label", "name_variants", "is_public_figure")
-        }
-
-    @cached_property
-    def _person_positions(self) -> dict[str, int]:
-        ids = self._person_columns["person_id"]
-        return dict(zip(map(str, ids), range(len(ids)), strict=True))
-
-    def _person(self, person_id: str) -> dict[str, object]:
-        at = self._person_positions[person_id]
-        return {column: values[at] for column, values in self._person_columns.items()}
-
-    def _persons(self) -> Iterator[dict[str, object]]:
-        columns = self._person_columns
-        for values in zip(*columns.values(), strict=True):
-            yield dict(zip(columns, values, strict=True))
-
     def claim_ids_for(self, column: str, keys: pd.Series | list[str]) -> list[list[str]]:
         """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order.
 
@@ -356,9 +347,11 @@ class Scope:
     def claim(self, claim_id: str) -> dict[str, object]:
         cached = self._claim_rows.get(claim_id)
         if cached is None:
-            cached = self._claim_rows[claim_id] = self.ds.claims.iloc[
-                self._claims_by_id[claim_id]
-            ].to_dict()
+            if self.redacting and claim_id in self._visible_claim_positions:
+                row = self.claims.iloc[self._visible_claim_positions[claim_id]]
+            else:
+                row = self.ds.claims.iloc[self._claims_by_id[claim_id]]
+            cached = self._claim_rows[claim_id] = row.to_dict()
         return cached
 
     @cached_property
@@ -410,63 +403,18 @@ class Scope:
         return publisher
 
     # ------------------------------------------------------------------ names and redaction
-    @cached_property
-    def _private_codes(self) -> dict[str, str]:
-        private = self.ds.persons[
-            self.ds.persons["is_named"] & ~self.ds.persons["is_public_figure"]
-        ].sort_values("person_id")
-        return {pid: f"P{n:02d}" for n, pid in enumerate(private["person_id"], 1)}
-
     @property
     def redacting(self) -> bool:
         return self.params.redact_private_persons
 
     def person_name(self, person_id: str) -> str:
-        p = self._person(person_id)
-        if pd.isna(p["name"]):
-            return str(p["label"])
-        if self.redacting and person_id in self._private_codes:
-            return f"{self._private_codes[person_id]} ({p['label']})"
-        return str(p["name"])
-
-    @cached_property
-    def _redaction_pattern(self) -> re.Pattern[str] | None:
-        def names_of(row: dict[str, object]) -> list[str]:
-            names = [str(row["name"])] if isinstance(row["name"], str) else []
-            if isinstance(row["name_variants"], str):
-                names += [v.strip() for v in row["name_variants"].split(";") if v.strip()]
-            return names
-
-        people = self._persons()
-        # a word shared with a public figure's name ("uulu", "Urazov") stays: the public figure is named
-        public_words = {
-            w
-            for p in people
-            if p["is_public_figure"]
-            for n in names_of(p)
-            for w in re.findall(r"\w+", n)
-        }
-        replacements: dict[str, str] = {}
-        for pid, code in self._private_codes.items():
-            for name in names_of(self._person(pid)):
-                replacements[name] = code
-                for word in re.findall(r"\w+", name):
-                    if len(word) >= 3 and word not in public_words:
-                        replacements[word] = code
-        self._replacements = replacements
-        if not replacements:
-            return None
-        alternatives = sorted(replacements, key=len, reverse=True)  # whole names before their parts
-        return re.compile(r"(?<!\w)(" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
+        """The name a brief prints: a code and a label for a redacted person."""
+        return self.redactor.person_name(person_id)
 
     def redact(self, text: str) -> str:
-        """Replace every private person's name, and each distinctive part of it, by its code."""
-        if not self.redacting or self._redaction_pattern is None:
-            return text
-        return self._redaction_pattern.sub(lambda m: f"[{self._replacements[m.group(0)]}]", text)
+        """Every redacted person's name, and each distinctive part of it, replaced by a code."""
+        return self.redactor.redact(text)
 
     def private_name_strings(self) -> list[str]:
         """Every string redaction must remove (for tests and checks)."""
-        if self._redaction_pattern is None:
-            return []
-        return sorted(self._replacements)
+        return self.redactor.private_name_strings()

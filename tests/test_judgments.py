@@ -1,0 +1,313 @@
+"""Key judgments held to ICD 203: each rule of the validator refuses a broken copy of the data
+with a message naming file, row and column; a brief shows the judgments about its selection,
+likelihood and confidence apart, with the date assessed and the newer sources counted."""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from ca_combatants.brief import Brief
+from ca_combatants.cli import main
+from ca_combatants.dataset import Dataset, load
+from ca_combatants.params import parse_params
+from ca_combatants.paths import DEFAULT_DATA_DIR
+from ca_combatants.sections.key_judgments import count_of, newer_note, sentence
+
+from .conftest import read_rows, write_rows
+
+
+@cache
+def dataset() -> Dataset:
+    return load(DEFAULT_DATA_DIR)
+
+
+def validate(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    code = main(["validate", str(data_dir)])
+    out = capsys.readouterr().out
+    return code, [line.removeprefix(f"{data_dir}/") for line in out.splitlines() if line.strip()]
+
+
+def edit(data_dir: Path, table: str, key: str, **values: str) -> int:
+    """Set cells of the row whose first column is `key`; return its line number."""
+    path = data_dir / f"{table}.csv"
+    header, rows = read_rows(path)
+    for i, row in enumerate(rows):
+        if row[header[0]] == key:
+            row.update(values)
+            write_rows(path, header, rows)
+            return i + 2
+    raise KeyError(key)
+
+
+def cite_only(data_dir: Path, judgment_id: str, claim_ids: list[str]) -> None:
+    path = data_dir / "judgment_claims.csv"
+    header, rows = read_rows(path)
+    rows = [r for r in rows if r["judgment_id"] != judgment_id]
+    rows += [{"judgment_id": judgment_id, "claim_id": c} for c in claim_ids]
+    write_rows(path, header, rows)
+
+
+def test_the_real_judgments_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = validate(DEFAULT_DATA_DIR, capsys)
+    assert code == 0, "\n".join(lines)
+    assert any(line.split() == ["judgments", "8"] for line in lines)
+
+
+# ----------------------------------------------------------------------------- the rules
+
+
+def test_high_confidence_on_one_source_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = edit(data_copy, "judgments", "kj_08", confidence="high")
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', but its claims "
+        "trace to one origin (org_orda); a relay counts with the outlet it relays (expected "
+        "claims from at least two sources that do not relay one another, or confidence moderate "
+        "or low)"
+    ) in lines
+
+
+def test_two_sources_relaying_one_outlet_count_as_one(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asia-Plus and Zamin are two sources, but both relay BBC Russian's count."""
+    cite_only(data_copy, "kj_01", ["cl_web_asiaplus_bbc_93", "cl_web_zamin_2025_tj"])
+    row = edit(data_copy, "judgments", "kj_01", assessed_on="2025-07-31")
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert any(
+        line.startswith(f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_01', ")
+        and "one origin (org_bbc_russian)" in line
+        for line in lines
+    ), "\n".join(lines)
+
+
+def test_a_claim_published_after_the_assessment_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = edit(data_copy, "judgments", "kj_03", assessed_on="2023-06-30")
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column 'assessed_on': 'kj_03' cites "
+        "'cl_web_zamin_2025_foreign_dead', 'cl_web_zamin_2025_russian_named_dead', "
+        "'cl_web_zamin_2025_tj', 'cl_web_zamin_2025_tj_prison', 'cl_web_zamin_2025_uz', "
+        "'cl_web_zamin_2025_uz_prison' "
+        "from source 'web_zamin_2025_07', which may have been published as late as 2025-07-31, "
+        "after the judgment was assessed on 2023-06-30 (expected claims from sources published "
+        "on or before assessed_on, or a later assessed_on)"
+    ) in lines
+    assert len([line for line in lines if "column 'assessed_on'" in line]) == 1
+
+
+def test_an_estimative_term_off_the_scale_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = edit(data_copy, "judgments", "kj_02", estimative_term="probable")
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column 'estimative_term': value not allowed: 'probable' (expected "
+        "one of: almost_no_chance, very_unlikely, unlikely, roughly_even_chance, likely, "
+        "very_likely, almost_certain)"
+    ) in lines
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "Whether Margulan Bekenov joined Wagner of his own free will cannot be settled",
+            "'kj_08' asks a question ('Whether' …) instead of stating a proposition",
+        ),
+        (
+            "Bekenov probably joined Wagner of his own accord",
+            "'kj_08' holds the estimative words 'probably'",
+        ),
+    ],
+)
+def test_a_judgment_that_is_not_a_proposition_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    row = edit(data_copy, "judgments", "kj_08", judgment=text)
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column 'judgment': {message} (expected a proposition that can be "
+        "true or false, its likelihood only in estimative_term)"
+    ) in lines
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("sides", "russian", "each one of: russia, ukraine"),
+        ("countries", "KZ;RU", "each one of: KG, KZ, TJ, TM, UZ"),
+    ],
+)
+def test_a_scope_outside_the_lists_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str], column: str, value: str, expected: str
+) -> None:
+    row = edit(data_copy, "judgments", "kj_08", **{column: value})
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column '{column}': list holds a value outside the allowed set: "
+        f"{value!r} (expected items separated by ';', {expected})"
+    ) in lines
+
+
+def test_a_missing_assessment_date_is_refused(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = edit(data_copy, "judgments", "kj_05", assessed_on="")
+    code, lines = validate(data_copy, capsys)
+    assert code == 1
+    assert (
+        f"judgments.csv:{row}: column 'assessed_on': required value is missing (expected a value)"
+        in lines
+    )
+
+
+# ----------------------------------------------------------------------------- in the brief
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def judgments_html(data: Dataset | None = None, **values: object) -> str:
+    return Brief(parse_params(values), data or dataset()).render_section("key_judgments")
+
+
+def test_a_kazakhstan_brief_leads_only_with_judgments_about_kazakhstan() -> None:
+    text = text_of(judgments_html(countries=["KZ"]))
+    assert "Tajik and Uzbek citizens killed" not in text  # kj_03 is about TJ and UZ
+    assert "Margulan Bekenov joined Wagner of his own accord" in text
+    everything = text_of(judgments_html())
+    assert "Tajik and Uzbek citizens killed" in everything
+    ukraine = text_of(judgments_html(side="ukraine"))
+    assert "Bekenov" not in ukraine and "already in Ukraine before the invasion" in ukraine
+
+
+def test_a_selection_no_judgment_meets_says_so_in_one_sentence() -> None:
+    text = text_of(judgments_html(countries=["TM"], side="russia"))
+    assert "No key judgment concerns nationals of Turkmenistan fighting for Russia." in text
+    assert 'class="judgment"' not in judgments_html(countries=["TM"], side="russia")
+
+
+def test_a_brief_as_of_an_earlier_date_withholds_later_judgments() -> None:
+    text = text_of(judgments_html(as_of="2023-03-31"))
+    assert "No key judgment about nationals of" in text
+    assert "had been assessed by 31 March 2023; eight judgments about it were assessed" in text
+    text = text_of(judgments_html(as_of="2024-01-31"))
+    assert "by the end of 2023 prosecutions" in text
+    assert "Five judgments about this selection were assessed" in text
+
+
+def test_likelihood_and_confidence_are_given_apart_with_the_date_assessed() -> None:
+    text = text_of(judgments_html())
+    assert (
+        "It is roughly as likely as not that Margulan Bekenov joined Wagner of his own accord."
+        in text
+    )
+    assert (
+        "Likelihood: roughly even chance (45–55%). Confidence: low. Assessed on 30 April 2023."
+        in text
+    )
+    assert "cannot be settled" not in text and "filmed in Wagner's custody" not in text
+    assert "does not seem to be under duress" in text
+
+
+def test_counts_of_newer_sources_agree_in_number() -> None:
+    assert newer_note(0) == "No newer source in its scope."
+    assert newer_note(1) == "One newer source in its scope. This judgment needs another look."
+    assert newer_note(3) == "Three newer sources in its scope. This judgment needs another look."
+    assert count_of(12, "source", "sources") == "12 sources"
+    assert sentence("likely", "most fighters were in Ukraine.") == (
+        "It is likely that most fighters were in Ukraine."
+    )
+
+
+def add_source(data_dir: Path, source_id: str, published: str, person_id: str) -> None:
+    """A web page published later, with one claim about a person (a test fixture, not a fact)."""
+    header, rows = read_rows(data_dir / "sources.csv")
+    rows.append(
+        {
+            **{h: "" for h in header},
+            "source_id": source_id,
+            "source_kind": "web_page",
+            "title": "A later report",
+            "publisher_org_id": "org_orda",
+            "url": f"https://example.org/{source_id}",
+            "published_earliest": published,
+            "published_latest": published,
+            "language": "en",
+            "licence": "test",
+            "reliability_grade": "F",
+            "reliability_rationale": "test fixture",
+        }
+    )
+    write_rows(data_dir / "sources.csv", header, rows)
+    header, rows = read_rows(data_dir / "claims.csv")
+    rows.append(
+        {
+            **{h: "" for h in header},
+            "claim_id": f"cl_{source_id}",
+            "source_id": source_id,
+            "topic": "sides",
+            "statement": "A later report about the person.",
+            "information_credibility": "6",
+            "person_id": person_id,
+        }
+    )
+    write_rows(data_dir / "claims.csv", header, rows)
+
+
+def test_sources_in_scope_published_since_are_counted(data_copy: Path) -> None:
+    """kj_08 (Kazakhstan, Russia's side, assessed on 30 April 2023): two later sources about
+    Bekenov count; one about a Tajik count does not."""
+    add_source(data_copy, "web_later_1", "2024-01-10", "per_margulan_bekenov")
+    add_source(data_copy, "web_later_2", "2024-02-01", "per_margulan_bekenov")
+    add_source(data_copy, "web_later_tj", "2024-03-01", "per_ayan_alisherov")  # Kyrgyz, not KZ
+    data = load(data_copy)
+    items = {
+        j.judgment_id: j for j in Brief(parse_params({}), data).analysis("key_judgments")["items"]
+    }
+    assert items["kj_08"].n_newer_sources == 2
+    assert items["kj_07"].n_newer_sources == 0  # Ukraine's side
+    text = text_of(judgments_html(data))
+    assert "Two newer sources in its scope. This judgment needs another look." in text
+    # as of a date before the second source, only the first is known
+    early = Brief(parse_params({"as_of": "2024-01-31"}), data).analysis("key_judgments")
+    assert {j.judgment_id: j.n_newer_sources for j in early["items"]}["kj_08"] == 1
+
+
+def test_every_judgment_cites_the_claims_its_rationale_rests_on() -> None:
+    """Spot checks that the rationale adds no fact its claims lack."""
+    with (DEFAULT_DATA_DIR / "judgment_claims.csv").open(encoding="utf-8") as fh:
+        cited = {(r["judgment_id"], r["claim_id"]) for r in csv.DictReader(fh)}
+    assert ("kj_02", "cl_web_tt_fedcouncil") in cited  # the Federation Council's approval
+    assert ("kj_05", "cl_web_tt_uz_154_1") in cited  # fine or correctional labour
+    assert ("kj_08", "cl_or_bekenov_video") in cited  # "does not seem to be under duress"
+    assert ("kj_07", "cl_gv_dyuisembin_joined") in cited
+    with (DEFAULT_DATA_DIR / "judgments.csv").open(encoding="utf-8") as fh:
+        text = " ".join(" ".join(r.values()) for r in csv.DictReader(fh))
+    for overreach in (
+        "written into law",
+        "dozens of named cases",
+        "largely through Wagner",
+        "family or work ties",
+        "independent pages",
+        "filmed in Wagner's custody",
+    ):
+        assert overreach not in text
