@@ -211,16 +211,17 @@ def read_table(
         line = body[: exc.start].count(b"\n") + 1
         bad = f"byte 0x{body[exc.start]:02x} at offset {exc.start + len(raw) - len(body)}"
         return None, fault(f"not valid UTF-8 ({bad})", "UTF-8 text", line)
-    if "\0" in text:
-        line = text[: text.index("\0")].count("\n") + 1
+    if b"\0" in body:
+        line = body[: body.index(b"\0")].count(b"\n") + 1
         return None, fault("holds a NUL byte", "text (is this a spreadsheet's own format?)", line)
-    lone_cr = text.replace("\r\n", "\n").find("\r")
+    lone_cr = body.find(b"\r")
+    while lone_cr >= 0 and body[lone_cr + 1 : lone_cr + 2] == b"\n":
+        lone_cr = body.find(b"\r", lone_cr + 2)
     if lone_cr >= 0:
-        line = text.replace("\r\n", "\n")[:lone_cr].count("\n") + 1
         return None, fault(
             "a line ends in a carriage return alone (old Mac line endings)",
             "lines ending in LF or CRLF",
-            line,
+            body[:lone_cr].count(b"\n") + 1,
         )
     header = next(csv.reader(io.StringIO(text, newline="")), [])
     problems = _header_problems(name, header, fields)
@@ -895,10 +896,13 @@ def _date_problems(
                 spec.get("type") == "date" or "x-precisionField" in spec
             ):
                 continue
-            for line, value in df[col].dropna().items():
-                bounds = date_bounds(str(value))
-                if bounds is None:
-                    continue  # reported as not a valid date
+            distinct = {v: date_bounds(v) for v in df[col].dropna().unique()}
+            wrong = [
+                v for v, b in distinct.items() if b and (b[0] > today or b[1] < EARLIEST_DATE)
+            ]  # a date that is not valid is reported as such
+            for line, value in df[col][isin(df[col], wrong)].items():
+                bounds = distinct[value]
+                assert bounds is not None
                 if bounds[0] > today:
                     problems.append(
                         Problem(
