@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy
 import pandas as pd
 import pyarrow as pyarrow
 import pyarrow.compute as pc
@@ -202,7 +203,7 @@ def read_table(
     except OSError as exc:
         return None, fault(f"cannot be read: {exc.strerror}", "a file the user may read")
     body = raw.removeprefix(_BOM)  # a BOM is tolerated
-    if not body.strip():
+    if not body or body.isspace():
         shown = ", ".join(fields[:3])
         return None, fault("file is empty", f"a header row ({shown}, …) and data rows")
     try:
@@ -223,7 +224,7 @@ def read_table(
             "lines ending in LF or CRLF",
             body[:lone_cr].count(b"\n") + 1,
         )
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    header = next(csv.reader([text[: text.find("\n") + 1 or len(text)]]), [])
     problems = _header_problems(name, header, fields)
     if any(p.message != "column is not described in datapackage.json" for p in problems):
         return None, problems  # duplicated or missing columns: the rows cannot be trusted
@@ -309,7 +310,7 @@ def _lines_of_rows(extra: Any) -> list[int]:
     """The physical line each row starts on: after the header, one line a row, plus the
     newlines quoted inside the rows before it. Exact when no line was blank or skipped, which
     read_table verifies against the file's own count of lines."""
-    return [2 + i + int(n) for i, n in enumerate(extra.cumsum() - extra)]
+    return (2 + numpy.arange(len(extra)) + extra.cumsum() - extra).tolist()
 
 
 def _lines_by_csv_module(name: str, text: str, width: int) -> tuple[list[int], list[Problem]]:
