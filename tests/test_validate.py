@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from ca_combatants import dataset
 from ca_combatants.cli import main
 from ca_combatants.datafiles import validated_before
+from ca_combatants.errors import Problem
 from ca_combatants.paths import DEFAULT_DATA_DIR
 
 from .conftest import read_rows, write_rows
@@ -467,7 +469,7 @@ def test_a_package_validated_before_is_loaded_without_validating_again(
     def not_again(*_: object) -> None:
         raise AssertionError("validated again")
 
-    monkeypatch.setattr(dataset, "check", not_again)
+    monkeypatch.setattr(dataset, "_rule_problems", not_again)
     _assert_same_dataset(dataset.load(data_copy), validated)
     assert validated_before(data_copy)  # what a batch asks, without pandas
 
@@ -506,11 +508,16 @@ def test_loading_without_a_cache_validates_every_time(
     data_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CA_BRIEF_CACHE_DIR", "")
-    calls: list[Path] = []
-    real_check = dataset.check
-    monkeypatch.setattr(dataset, "check", lambda d: calls.append(Path(d)) or real_check(d))
+    calls: list[int] = []
+    real_rules = dataset._rule_problems
+
+    def counted(*args: Any) -> list[Problem]:
+        calls.append(1)
+        return real_rules(*args)
+
+    monkeypatch.setattr(dataset, "_rule_problems", counted)
     first, second = dataset.load(data_copy), dataset.load(data_copy)
-    assert calls == [data_copy, data_copy]
+    assert calls == [1, 1]
     assert not validated_before(data_copy)
     _assert_same_dataset(first, second)
 

@@ -95,46 +95,27 @@ class CheckResult:
 def load(data_dir: Path | str) -> Dataset:
     """The validated, typed dataset, or DataError listing every problem.
 
-    A package whose exact files have passed this exact validator before (today) is not
-    validated again: the cache keeps one empty file per passing package, named by the SHA-256
-    of every file validation reads and of the validator itself (see datafiles.validation_stamp).
-    A render validates in one process and loads in another; the stamp spares the second the
-    work. CA_BRIEF_CACHE_DIR="" turns it off; `ca-brief validate` always validates."""
+    A package whose exact files have passed this exact validator before (today) is read
+    without running the rules again: the cache keeps one empty file per passing package, named
+    by the SHA-256 of every file validation reads and of the validator itself (see
+    datafiles.validation_stamp). A render validates in one process and loads in another; the
+    stamp spares the second the work. CA_BRIEF_CACHE_DIR="" turns it off, with the same frames;
+    `ca-brief validate` always validates."""
     data_dir = Path(data_dir)
     stamp = validation_stamp(data_dir)
-    if stamp is not None and stamp.is_file():
-        result = read(data_dir)
-        if result.ok:
-            return typed_dataset(result)
-    result = check(data_dir)
+    passed_before = stamp is not None and stamp.is_file()
+    result = check(data_dir, rules=not passed_before)
     if not result.ok:
         raise DataError(result.problems)
-    if stamp is not None:
+    if stamp is not None and not passed_before:
         with contextlib.suppress(OSError):
             stamp.touch()
     return typed_dataset(result)
 
 
-def read(data_dir: Path) -> CheckResult:
-    """Every table read as strings, with the faults of reading only (no rules)."""
-    descriptor = read_descriptor(data_dir)
-    resources = {r["name"]: r for r in descriptor["resources"]}
-    tables: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for name, res in resources.items():
-        df, found = read_table(data_dir, res)
-        problems += found
-        if df is not None:
-            tables[name] = df
-    texts: dict[str, str] = {}
-    if "sources" in tables:
-        problems += _read_archived_texts(data_dir, tables["sources"], texts, {})
-    version = str(descriptor.get("version", ""))
-    return CheckResult(data_dir, version, resources, tables, sorted(set(problems)), texts)
-
-
-def check(data_dir: Path | str) -> CheckResult:
-    """Check the whole package and collect every problem; no typing, no analysis."""
+def check(data_dir: Path | str, *, rules: bool = True) -> CheckResult:
+    """Read the whole package and collect every problem; no typing, no analysis. With
+    rules=False only the faults of reading are looked for (a package that passed before)."""
     data_dir = Path(data_dir)
     descriptor = read_descriptor(data_dir)
     resources = {r["name"]: r for r in descriptor["resources"]}
@@ -145,15 +126,34 @@ def check(data_dir: Path | str) -> CheckResult:
         problems += found
         if df is not None:
             tables[name] = df
-            problems += _schema_problems(res["path"], df, build_schema(res))
-            problems += _text_problems(res, df)
+    texts: dict[str, str] = {}  # archived text (whitespace-normalised) by its path
+    hashes: dict[str, str] = {}  # and its SHA-256
+    if "sources" in tables:
+        problems += _read_archived_texts(data_dir, tables["sources"], texts, hashes)
+    if rules:
+        problems += _rule_problems(resources, tables, texts, hashes)
+    version = str(descriptor.get("version", ""))
+    return CheckResult(data_dir, version, resources, tables, sorted(set(problems)), texts)
+
+
+def _rule_problems(
+    resources: dict[str, dict[str, Any]],
+    tables: dict[str, pd.DataFrame],
+    texts: dict[str, str],
+    hashes: dict[str, str],
+) -> list[Problem]:
+    """Every rule: each table's fields as the descriptor describes them and the text in them,
+    then the rules across tables (each run only when the tables it needs could be read)."""
+    problems: list[Problem] = []
+    for name, df in tables.items():
+        res = resources[name]
+        problems += _schema_problems(res["path"], df, build_schema(res))
+        problems += _text_problems(res, df)
     problems += _foreign_key_problems(tables, resources)
     problems += _date_precision_problems(tables, resources)
     problems += _date_problems(tables, resources)
-    texts: dict[str, str] = {}
-    hashes: dict[str, str] = {}
     rules: list[tuple[tuple[str, ...], Callable[..., list[Problem]]]] = [
-        (("sources",), lambda s: _source_problems(data_dir, s, texts, hashes)),
+        (("sources",), lambda s: _source_problems(s, hashes)),
         (("claims", "sources"), lambda c, s: _claim_problems(c, s, texts)),
         (("events", "claims", "sources"), _event_date_problems),
         (("figures",), _figure_problems),
@@ -163,8 +163,7 @@ def check(data_dir: Path | str) -> CheckResult:
         if all(n in tables for n in needs):
             problems += rule(*(tables[n] for n in needs))
     problems += _trace_problems(tables)
-    version = str(descriptor.get("version", ""))
-    return CheckResult(data_dir, version, resources, tables, sorted(set(problems)), texts)
+    return problems
 
 
 def release_free_memory() -> None:
@@ -348,6 +347,46 @@ def _lines_by_csv_module(name: str, text: str, width: int) -> tuple[list[int], l
             )
         )
     return starts, problems
+
+
+def _read_archived_texts(
+    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
+) -> list[Problem]:
+    """Each archived article's text (whitespace-normalised) and SHA-256, by its path under
+    data/; a problem for a path outside the data folder or a file that is missing or cannot be
+    read."""
+    import hashlib
+
+    problems = []
+    archived = sources["source_kind"] == "archived_article"
+    for line, rel in sources.loc[archived, "archived_path"].dropna().items():
+        if rel in texts:
+            continue
+        path = inside(data_dir, rel)
+        if path is None:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path", f"{OUTSIDE}: {rel!r}",
+                        "a path under the data folder, such as sources/NAME.txt")
+            )  # fmt: skip
+            continue
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path",
+                        f"archived file {rel!r} not found", "a file under data/")
+            )  # fmt: skip
+            continue
+        except OSError as exc:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path",
+                        f"archived file {rel!r} cannot be read: {exc.strerror}",
+                        "a readable text file under data/")
+            )  # fmt: skip
+            continue
+        hashes[rel] = hashlib.sha256(raw).hexdigest()
+        texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
+    return problems
 
 
 # ----------------------------------------------------------------------------- characters
@@ -927,45 +966,7 @@ def _date_problems(
     return problems
 
 
-def _read_archived_texts(
-    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
-) -> list[Problem]:
-    """Each archived article's text (whitespace-normalised) and SHA-256, by its path under
-    data/; a problem for a path outside the data folder or a file that cannot be read (a file
-    that is not there is reported by _source_problems)."""
-    import hashlib
-
-    problems = []
-    archived = sources["source_kind"] == "archived_article"
-    for line, rel in sources.loc[archived, "archived_path"].dropna().items():
-        if rel in texts:
-            continue
-        path = inside(data_dir, rel)
-        if path is None:
-            problems.append(
-                Problem("sources.csv", int(line), "archived_path", f"{OUTSIDE}: {rel!r}",
-                        "a path under the data folder, such as sources/NAME.txt")
-            )  # fmt: skip
-            continue
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            problems.append(
-                Problem("sources.csv", int(line), "archived_path",
-                        f"archived file {rel!r} cannot be read: {exc.strerror}",
-                        "a readable text file under data/")
-            )  # fmt: skip
-            continue
-        hashes[rel] = hashlib.sha256(raw).hexdigest()
-        texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
-    return problems
-
-
-def _source_problems(
-    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
-) -> list[Problem]:
+def _source_problems(sources: pd.DataFrame, hashes: dict[str, str]) -> list[Problem]:
     problems = []
     archived = sources["source_kind"] == "archived_article"
     for row, _rec in _rows(sources, archived & sources["archived_path"].isna()):
@@ -998,19 +999,8 @@ def _source_problems(
                 "the SHA-256 of the archived file",
             )
         )
-    problems += _read_archived_texts(data_dir, sources, texts, hashes)
     with_path = archived & sources["archived_path"].notna()
-    actual = sources["archived_path"].map(hashes)
-    for row, rec in _rows(sources, with_path & actual.isna()):
-        problems.append(
-            Problem(
-                "sources.csv",
-                row,
-                "archived_path",
-                f"archived file {rec['archived_path']!r} not found",
-                "a file under data/",
-            )
-        )
+    actual = sources["archived_path"].map(hashes)  # missing where the file could not be read
     for row, rec in _rows(
         sources,
         with_path & actual.notna() & sources["sha256"].notna() & (actual != sources["sha256"]),
