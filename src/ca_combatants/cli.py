@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from . import errors
 from .errors import ParamsError
@@ -29,11 +30,13 @@ def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
 
 
-def _print_problems(data_dir: Path, problems: list[errors.Problem], limit: int | None) -> None:
+def _print_problems(
+    data_dir: Path, problems: list[errors.Problem], limit: int | None, to: TextIO = sys.stderr
+) -> None:
     for problem in problems[:limit]:
-        print(f"{data_dir}/{problem}", file=sys.stderr)
+        print(f"{data_dir}/{problem}", file=to)
     if limit is not None and len(problems) > limit:
-        print(f"… and {len(problems) - limit} more", file=sys.stderr)
+        print(f"… and {len(problems) - limit} more", file=to)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -45,7 +48,7 @@ def _validate(args: argparse.Namespace) -> int:
     except errors.DataDirError as exc:
         return _input_problem(exc)
     if not result.ok:
-        _print_problems(data_dir, result.problems, None)
+        _print_problems(data_dir, result.problems, None, sys.stdout)  # what validate reports
         print(f"\n{data_dir}: INVALID, {len(result.problems)} problem(s)", file=sys.stderr)
         return EXIT_INPUT
     counts = result.counts()

@@ -1,6 +1,9 @@
-"""The data package's files, read without pandas: the descriptor, every file's SHA-256 and the
-newest publication date, and whether this exact package has passed validation before. A render
-needs these for its manifest before the data is loaded; a batch, to skip validating it again."""
+"""The data package's files, read without pandas: the descriptor (checked to be one this code
+can follow), every file's SHA-256 and the newest publication date, and whether this exact
+package has passed validation before. A render needs these for its manifest before the data is
+loaded; a batch, to skip validating it again.
+
+Every file the package names is resolved (symlinks followed) and must lie inside the data folder."""
 
 from __future__ import annotations
 
@@ -9,32 +12,170 @@ import datetime
 import functools
 import hashlib
 import json
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, NoReturn
 
 from .cache import cache_dir
 from .errors import DataDirError
 from .paths import PACKAGE_DIR
 
 DESCRIPTOR = "datapackage.json"
+OUTSIDE = "a data package must not read outside its folder"
+FIELD_TYPES = ("string", "integer", "number", "boolean", "date", "list")
+
+# The tables and columns the validator's rules and the typed Dataset read by name: a descriptor
+# may describe more, never less.
+NEEDED_FIELDS: dict[str, tuple[str, ...]] = {
+    "sources": ("source_id", "source_kind", "publisher_org_id", "published_earliest",
+                "published_latest", "archived_path", "sha256"),
+    "organisations": ("org_id",),
+    "places": ("place_id",),
+    "persons": ("person_id",),
+    "events": ("event_id", "event_date"),
+    "figures": ("figure_id", "value_low", "value_best", "value_high", "qualifier"),
+    "legal_provisions": ("provision_id", "penalty_min_years", "penalty_max_years"),
+    "legal_cases": ("case_id",),
+    "tactics": ("tactic_id",),
+    "tactic_evidence": ("tactic_id",),
+    "claims": ("claim_id", "source_id", "quote", "statement_date", "person_id",
+               "speaker_person_id", "event_id", "figure_id", "provision_id", "case_id",
+               "org_id", "speaker_org_id", "first_reported_by_org_id", "place_id"),
+    "discrepancies": ("discrepancy_id",),
+    "discrepancy_claims": ("discrepancy_id", "claim_id"),
+    "judgments": ("judgment_id", "confidence"),
+    "judgment_claims": ("judgment_id", "claim_id"),
+}  # fmt: skip
+
+
+def inside(data_dir: Path, rel: str) -> Path | None:
+    """The file a package path names, with symlinks resolved; None if it lies outside data_dir."""
+    root = data_dir.resolve()
+    path = (root / rel).resolve()
+    if PurePosixPath(rel).is_absolute() or not path.is_relative_to(root):
+        return None
+    return path
 
 
 def read_descriptor(data_dir: Path) -> dict[str, Any]:
+    """The parsed datapackage.json, or DataDirError (one line) saying what is wrong with it."""
     if not data_dir.is_dir():
         raise DataDirError(f"data directory not found: {data_dir}")
     path = data_dir / DESCRIPTOR
     if not path.is_file():
         raise DataDirError(f"no {DESCRIPTOR} in {data_dir}")
+    if inside(data_dir, DESCRIPTOR) is None:
+        raise DataDirError(f"{OUTSIDE}: {path} links to a file elsewhere")
     try:
-        descriptor: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DataDirError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(descriptor.get("resources"), list):
-        raise DataDirError(f"{path} has no 'resources' list")
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataDirError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise DataDirError(f"{path} is not UTF-8 text (byte at offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise DataDirError(f"{path} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise DataDirError(f"{path} is nested too deeply to be a data package descriptor") from None
+    _check_descriptor(data_dir, path, descriptor)
     return descriptor
+
+
+def _check_descriptor(data_dir: Path, path: Path, descriptor: Any) -> None:
+    """The descriptor has the shape this code follows: resources with a name, a path inside the
+    folder and a schema of named fields, keys that name fields, constraints of the right kind."""
+
+    def fail(where: str, what: str) -> NoReturn:
+        raise DataDirError(f"{path}: {where}: {what}")
+
+    if not isinstance(descriptor, dict):
+        fail("top level", f"is a JSON {type(descriptor).__name__} (expected an object)")
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        fail("'resources'", "missing or not a list (expected a list of tables)")
+    fields_of: dict[str, set[str]] = {}
+    for i, res in enumerate(resources):
+        at = f"resources[{i}]"
+        if not isinstance(res, dict):
+            fail(at, "is not an object (expected a table with name, path and schema)")
+        name, rel, schema = res.get("name"), res.get("path"), res.get("schema")
+        if not isinstance(name, str) or not name or name in fields_of:
+            fail(at, f"'name' is {name!r} (expected a name of its own)")
+        at = f"resource '{name}'"
+        if not isinstance(rel, str) or not rel.strip() or "\0" in rel:
+            fail(at, f"'path' is {rel!r} (expected the CSV file's path, e.g. \"{name}.csv\")")
+        if inside(data_dir, rel) is None:
+            raise DataDirError(f"{OUTSIDE}: {at} has path {rel!r} in {path}")
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            fail(at, "no 'schema' with a 'fields' list")
+        fields_of[name] = set()
+        for spec in schema["fields"]:
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+                fail(at, f"field {spec!r} has no name")
+            _check_field(fail, f"{at} field '{spec['name']}'", spec)
+            if spec["name"] in fields_of[name]:
+                fail(at, f"field '{spec['name']}' is described twice")
+            fields_of[name].add(spec["name"])
+        for spec in schema["fields"]:
+            prec = spec.get("x-precisionField")
+            if prec is not None and prec not in fields_of[name]:
+                fail(f"{at} field '{spec['name']}'", f"x-precisionField {prec!r} is not a field")
+        pk = schema.get("primaryKey", [])
+        for key in [pk] if isinstance(pk, str) else pk if isinstance(pk, list) else [pk]:
+            if key not in fields_of[name]:
+                fail(at, f"primaryKey {key!r} is not a field")
+    for name, res in zip(fields_of, resources, strict=True):
+        for fk in res["schema"].get("foreignKeys", []):
+            ref = fk.get("reference") if isinstance(fk, dict) else None
+            ok = (
+                isinstance(ref, dict)
+                and fk.get("fields") in fields_of[name]
+                and ref.get("fields") in fields_of.get(ref.get("resource"), ())  # type: ignore[arg-type]
+            )
+            if not ok:
+                fail(f"resource '{name}'", f"foreign key {fk!r} does not name existing fields")
+    for name, needed in NEEDED_FIELDS.items():
+        if name not in fields_of:
+            fail("'resources'", f"no table '{name}' (expected every table the brief reads)")
+        for col in needed:
+            if col not in fields_of[name]:
+                fail(f"resource '{name}'", f"no field '{col}', which the validator reads")
+
+
+def _check_field(fail: Callable[[str, str], NoReturn], at: str, spec: dict[str, Any]) -> None:
+    ftype = spec.get("type", "string")
+    if ftype not in FIELD_TYPES:
+        fail(at, f"type {ftype!r} (expected one of: {', '.join(FIELD_TYPES)})")
+    cons = spec.get("constraints", {})
+    if not isinstance(cons, dict):
+        fail(at, "'constraints' is not an object")
+    for key in ("minimum", "maximum"):
+        if key in cons:
+            value = cons[key]
+            if ftype not in ("integer", "number"):
+                fail(at, f"{key} is only checked on integer and number fields")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                fail(at, f"{key} {value!r} is not a number")
+    for key in ("enum", "x-itemEnum", "trueValues", "falseValues"):
+        value = cons.get(key) if key == "enum" else spec.get(key)
+        if value is not None and not (
+            isinstance(value, list) and value and all(isinstance(v, str) for v in value)
+        ):
+            fail(at, f"{key} is not a list of strings")
+    if "pattern" in cons:
+        try:
+            re.compile(cons["pattern"])
+        except (re.error, TypeError):
+            fail(at, f"pattern {cons['pattern']!r} is not a regular expression")
+    if "minLength" in cons and (
+        isinstance(cons["minLength"], bool) or not isinstance(cons["minLength"], int)
+    ):
+        fail(at, "minLength is not an integer")
+    if not isinstance(spec.get("delimiter", ","), str) or not spec.get("delimiter", ","):
+        fail(at, "delimiter is not a character")
 
 
 def sha256(path: Path) -> str:
@@ -51,13 +192,17 @@ class Description:
 
 def describe(data_dir: Path) -> Description:
     """Version, hashes and newest publication date of a data package. It does not validate:
-    a file it cannot read raises OSError, ValueError or KeyError, and validation says why."""
+    a file it cannot read raises OSError, ValueError or csv.Error, and validation says why; a
+    path that leads outside the folder raises DataDirError."""
     descriptor = read_descriptor(data_dir)
     paths = [str(res["path"]) for res in descriptor["resources"]] + [DESCRIPTOR]
     sources = next(r for r in descriptor["resources"] if r["name"] == "sources")
+    csv.field_size_limit(2**31 - 1)  # a large quote is validation's to judge, not a csv.Error
     with (data_dir / sources["path"]).open(encoding="utf-8-sig", newline="") as f:
         rows = csv.reader(f)
-        header = next(rows)
+        header = next(rows, [])
+        if "archived_path" not in header or "published_latest" not in header:
+            raise ValueError(f"{sources['path']} lacks archived_path or published_latest")
         archived, published = header.index("archived_path"), header.index("published_latest")
         # only two columns, and dates compared as text: a large package is read twice as fast
         dates = {""}
@@ -66,7 +211,12 @@ def describe(data_dir: Path) -> Description:
                 paths.append(row[archived])
                 dates.add(row[published])
     newest = max(dates)
-    hashes = {rel: sha256(data_dir / rel) for rel in sorted(set(paths) - {""})}
+    hashes = {}
+    for rel in sorted(set(paths) - {""}):
+        path = inside(data_dir, rel)
+        if path is None:
+            raise DataDirError(f"{OUTSIDE}: {rel!r} in {data_dir}")
+        hashes[rel] = sha256(path)
     return Description(
         str(descriptor.get("version", "")),
         hashes,
@@ -87,6 +237,7 @@ def _validator_identity() -> bytes:
     for package in ("pandas", "pandera", "pyarrow"):
         digest.update(f"{package} {metadata.version(package)}\n".encode())
     digest.update(sys.version.encode())
+    digest.update(datetime.date.today().isoformat().encode())  # "not in the future" moves daily
     return digest.digest()
 
 

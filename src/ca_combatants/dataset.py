@@ -1,48 +1,54 @@
 """Load the data package and validate it against its own descriptor (data/datapackage.json).
 
+    load(data_dir)  -> Dataset       check() the package, then give each column its type
+    check(data_dir) -> CheckResult   read_descriptor -> read_table for each table ->
+                                     the descriptor's field rules -> the rules across tables
+
 The descriptor is the only statement of types, required fields, enums and keys; this module
 turns it into pandera checks and adds the rules a Table Schema cannot say (quotes occur in
-their archived source, dates agree with their precision, every record traces to a source).
+their archived source, dates agree with their precision and are neither in the future nor
+before 1900, text holds only what the brief's fonts draw, every record traces to a source).
+Every problem names its file, the physical line of its row, its column and what is expected.
 """
 
 from __future__ import annotations
 
-import codecs
+import calendar
 import contextlib
 import csv
 import ctypes
-import functools
-import hashlib
+import datetime
 import io
-import os
-import shutil
+import stat
 import sys
-import threading
-import time
+import unicodedata
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
+import numpy
 import pandas as pd
 import pyarrow as pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import judgment_rules
-from .datafiles import read_descriptor, validation_stamp
+from .datafiles import OUTSIDE, inside, read_descriptor, validation_stamp
 from .errors import DataError, Problem
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-T = TypeVar("T")
-
 _SEP = "\x1f"  # separates message and expectation inside a pandera error string
 _PARTIAL_DATE_LENGTH = {"day": 10, "on_or_before": 10, "month": 7, "season": 7, "year": 4}
 _TRUE = ("true", "True", "TRUE", "1")
 _FALSE = ("false", "False", "FALSE", "0")
+EARLIEST_DATE = datetime.date(1900, 1, 1)  # nothing the brief reports happened before
+_INT64 = (-(2**63), 2**63 - 1)
+_BOM = b"\xef\xbb\xbf"
+
+csv.field_size_limit(2**31 - 1)  # a long quote is a value, not a csv.Error
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,464 @@ class Dataset:
         return {name: len(df) for name, df in self.tables.items()}
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of checking a data package: problems, and the tables read (as strings, each
+    indexed by the physical line of its rows)."""
+
+    data_dir: Path
+    version: str
+    resources: dict[str, dict[str, Any]]
+    tables: dict[str, pd.DataFrame]
+    problems: list[Problem]
+    source_texts: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and len(self.tables) == len(self.resources)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(df) for name, df in self.tables.items()}
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def load(data_dir: Path | str) -> Dataset:
+    """The validated, typed dataset, or DataError listing every problem.
+
+    A package whose exact files have passed this exact validator before (today) is read
+    without running the rules again: the cache keeps one empty file per passing package, named
+    by the SHA-256 of every file validation reads and of the validator itself (see
+    datafiles.validation_stamp). A render validates in one process and loads in another; the
+    stamp spares the second the work. CA_BRIEF_CACHE_DIR="" turns it off, with the same frames;
+    `ca-brief validate` always validates."""
+    data_dir = Path(data_dir)
+    stamp = validation_stamp(data_dir)
+    passed_before = stamp is not None and stamp.is_file()
+    result = check(data_dir, rules=not passed_before)
+    if not result.ok:
+        raise DataError(result.problems)
+    if stamp is not None and not passed_before:
+        with contextlib.suppress(OSError):
+            stamp.touch()
+    return typed_dataset(result)
+
+
+def check(data_dir: Path | str, *, rules: bool = True) -> CheckResult:
+    """Read the whole package and collect every problem; no typing, no analysis. With
+    rules=False only the faults of reading are looked for (a package that passed before)."""
+    data_dir = Path(data_dir)
+    descriptor = read_descriptor(data_dir)
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    tables: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for name, res in resources.items():
+        df, found = read_table(data_dir, res)
+        problems += found
+        if df is not None:
+            tables[name] = df
+    texts: dict[str, str] = {}  # archived text (whitespace-normalised) by its path
+    hashes: dict[str, str] = {}  # and its SHA-256
+    if "sources" in tables:
+        problems += _read_archived_texts(data_dir, tables["sources"], texts, hashes)
+    if rules:
+        problems += _rule_problems(data_dir, resources, tables, texts, hashes)
+    version = str(descriptor.get("version", ""))
+    return CheckResult(data_dir, version, resources, tables, sorted(set(problems)), texts)
+
+
+def _rule_problems(
+    data_dir: Path,
+    resources: dict[str, dict[str, Any]],
+    tables: dict[str, pd.DataFrame],
+    texts: dict[str, str],
+    hashes: dict[str, str],
+) -> list[Problem]:
+    """Every rule: each table's fields as the descriptor describes them and the text in them,
+    then the rules across tables (each run only when the tables it needs could be read)."""
+    problems: list[Problem] = []
+    for name, df in tables.items():
+        res = resources[name]
+        problems += _schema_problems(res["path"], df, build_schema(res))
+        problems += _text_problems(res, df)
+    problems += _foreign_key_problems(tables, resources)
+    problems += _date_precision_problems(tables, resources)
+    problems += _date_problems(tables, resources)
+    rules: list[tuple[tuple[str, ...], Callable[..., list[Problem]]]] = [
+        (("sources",), lambda s: _source_problems(s, hashes)),
+        (("claims", "sources"), lambda c, s: _claim_problems(c, s, texts)),
+        (("events", "claims", "sources"), _event_date_problems),
+        (("figures",), _figure_problems),
+        (("legal_provisions",), _provision_problems),
+    ]
+    for needs, rule in rules:
+        if all(n in tables for n in needs):
+            problems += rule(*(tables[n] for n in needs))
+    problems += _trace_problems(tables)
+    problems += _living_data_problems(data_dir, tables)
+    problems += judgment_rules.problems(tables)
+    return problems
+
+
+def release_free_memory() -> None:
+    """Return the heap pages freed by large temporary frames to the system (glibc only)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_table(
+    data_dir: Path, resource: dict[str, Any]
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one CSV as strings (empty cell = missing), indexed by the physical line of each
+    row, reporting file-level faults. A file with a fault that leaves its rows in doubt (or a
+    described column missing) gives no frame, only problems."""
+    name = resource["path"]
+    fields = [f["name"] for f in resource["schema"]["fields"]]
+
+    def fault(message: str, expected: str, line: int = 0) -> list[Problem]:
+        return [Problem(name, line, "", message, expected)]
+
+    path = inside(data_dir, name)
+    if path is None:  # a symlink made after the descriptor was read
+        return None, fault(OUTSIDE, f"a file under the data folder, not {name}")
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            return None, fault(f"is {kind}", f"a CSV file at data/{name}")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, fault("file is missing", f"a CSV file at data/{name}")
+    except OSError as exc:
+        return None, fault(f"cannot be read: {exc.strerror}", "a file the user may read")
+    body = raw.removeprefix(_BOM)  # a BOM is tolerated
+    if not body or body.isspace():
+        shown = ", ".join(fields[:3])
+        return None, fault("file is empty", f"a header row ({shown}, …) and data rows")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        bad = f"byte 0x{body[exc.start]:02x} at offset {exc.start + len(raw) - len(body)}"
+        return None, fault(f"not valid UTF-8 ({bad})", "UTF-8 text", line)
+    if b"\0" in body:
+        line = body[: body.index(b"\0")].count(b"\n") + 1
+        return None, fault("holds a NUL byte", "text (is this a spreadsheet's own format?)", line)
+    lone_cr = body.find(b"\r")
+    while lone_cr >= 0 and body[lone_cr + 1 : lone_cr + 2] == b"\n":
+        lone_cr = body.find(b"\r", lone_cr + 2)
+    if lone_cr >= 0:
+        return None, fault(
+            "a line ends in a carriage return alone (old Mac line endings)",
+            "lines ending in LF or CRLF",
+            body[:lone_cr].count(b"\n") + 1,
+        )
+    header = next(csv.reader([text[: text.find("\n") + 1 or len(text)]]), [])
+    problems = _header_problems(name, header, fields)
+    if any(p.message != "column is not described in datapackage.json" for p in problems):
+        return None, problems  # duplicated or missing columns: the rows cannot be trusted
+    ragged: list[int] = []
+
+    def skip_ragged(row: Any) -> str:
+        ragged.append(0)  # Arrow gives no line number when values may hold newlines; found below
+        return "skip"
+
+    try:
+        arrow = pacsv.read_csv(
+            pyarrow.BufferReader(body),
+            # one block: a value of any length parses, and the data is small enough to need no more
+            read_options=pacsv.ReadOptions(block_size=min(len(body) + 1, 2**31 - 1)),
+            parse_options=pacsv.ParseOptions(
+                invalid_row_handler=skip_ragged, newlines_in_values=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pyarrow.large_string()),
+                strings_can_be_null=True,
+                null_values=[""],
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pyarrow.ArrowInvalid as exc:
+        return None, [*problems, *fault(f"not a readable CSV file: {exc}", "RFC 4180 CSV")]
+    extra = _newlines(arrow)
+    lines = _lines_of_rows(extra)
+    physical = text.count("\n") + (not text.endswith("\n"))
+    if ragged or not lines or lines[-1] + int(extra[-1]) != physical:
+        # a blank line, a row skipped or a quote left open: read again in Python to say where
+        lines, found = _lines_by_csv_module(name, text, len(header))
+        problems += found
+        if len(lines) != arrow.num_rows:
+            return None, problems or fault("rows cannot be told apart", "RFC 4180 CSV")
+    if arrow.num_rows == 0:
+        return None, [*problems, *fault("file has a header but no rows", "at least one data row")]
+    df = arrow.to_pandas(types_mapper={pyarrow.large_string(): pd.StringDtype("pyarrow")}.get)
+    df.index = pd.Index(lines)
+    return df, problems
+
+
+def _header_problems(name: str, header: list[str], fields: list[str]) -> list[Problem]:
+    problems = []
+    for col in sorted({c for c in header if header.count(c) > 1}):
+        problems.append(
+            Problem(name, 1, col, "column appears more than once in the header", "each column once")
+        )
+    for col in fields:
+        if col not in header:
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col,
+                    "column is missing from the header",
+                    f"the columns of datapackage.json: {', '.join(fields)}",
+                )
+            )
+    for col in header:
+        if col not in fields:
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col,
+                    "column is not described in datapackage.json",
+                    f"only: {', '.join(fields)}",
+                )
+            )
+    return problems
+
+
+def _newlines(table: pyarrow.Table) -> Any:
+    """How many newlines the values of each row hold (a numpy array)."""
+    counts = pyarrow.array([0] * table.num_rows, pyarrow.int64())
+    for column in table.columns:
+        counts = pc.add(counts, pc.count_substring(column, "\n").combine_chunks().fill_null(0))
+    return counts.to_numpy(zero_copy_only=False)
+
+
+def _lines_of_rows(extra: Any) -> list[int]:
+    """The physical line each row starts on: after the header, one line a row, plus the
+    newlines quoted inside the rows before it. Exact when no line was blank or skipped, which
+    read_table verifies against the file's own count of lines."""
+    return (2 + numpy.arange(len(extra)) + extra.cumsum() - extra).tolist()
+
+
+def _lines_by_csv_module(name: str, text: str, width: int) -> tuple[list[int], list[Problem]]:
+    """Start lines of the well-formed rows, and a problem for each row of another width or a
+    quote left open; blank lines are skipped, as Arrow does."""
+    starts, problems = [], []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    line, header_seen = 1, False
+    try:
+        for record in reader:
+            if record and not header_seen:
+                header_seen = True
+            elif record:
+                if len(record) == width:
+                    starts.append(line)
+                else:
+                    problems.append(
+                        Problem(
+                            name,
+                            line,
+                            "",
+                            "row has a different number of fields than the header",
+                            f"{width} fields",
+                        )
+                    )
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(
+            Problem(
+                name,
+                line,
+                "",
+                f"not a readable CSV row ({exc}; is the file cut short?)",
+                "RFC 4180 CSV: every quoted value closed with a quote",
+            )
+        )
+    return starts, problems
+
+
+def _read_archived_texts(
+    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
+) -> list[Problem]:
+    """Each archived article's text (whitespace-normalised) and SHA-256, by its path under
+    data/; a problem for a path outside the data folder or a file that is missing or cannot be
+    read."""
+    import hashlib
+
+    problems = []
+    archived = sources["source_kind"] == "archived_article"
+    for line, rel in sources.loc[archived, "archived_path"].dropna().items():
+        if rel in texts:
+            continue
+        path = inside(data_dir, rel)
+        if path is None:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path", f"{OUTSIDE}: {rel!r}",
+                        "a path under the data folder, such as sources/NAME.txt")
+            )  # fmt: skip
+            continue
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path",
+                        f"archived file {rel!r} not found", "a file under data/")
+            )  # fmt: skip
+            continue
+        except OSError as exc:
+            problems.append(
+                Problem("sources.csv", int(line), "archived_path",
+                        f"archived file {rel!r} cannot be read: {exc.strerror}",
+                        "a readable text file under data/")
+            )  # fmt: skip
+            continue
+        hashes[rel] = hashlib.sha256(raw).hexdigest()
+        texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
+    return problems
+
+
+# ----------------------------------------------------------------------------- characters
+
+# What the brief's fonts draw: Latin (with its extensions and combining accents), Cyrillic,
+# general punctuation, currency, letterlike and common symbols, arrows, some mathematical
+# operators, shapes and miscellaneous symbols, each kept only where all eight faces of DejaVu
+# Sans and DejaVu Serif (regular, bold, italic, bold italic) have a glyph for it; tab, line feed
+# and carriage return besides. tests/test_data_text.py checks the list against the fonts.
+DRAWABLE: tuple[tuple[int, int], ...] = (
+    (0x0020, 0x007E),
+    (0x00A0, 0x00AC),
+    (0x00AE, 0x024F),
+    (0x02B0, 0x02CD),
+    (0x02D0, 0x02D3),
+    (0x02D6, 0x02DE),
+    (0x02E0, 0x02E9),
+    (0x02EC, 0x02EC),
+    (0x02EE, 0x02EE),
+    (0x02F3, 0x02F3),
+    (0x02F7, 0x02F7),
+    (0x0300, 0x033F),
+    (0x0343, 0x0343),
+    (0x034F, 0x034F),
+    (0x0358, 0x0358),
+    (0x0360, 0x0361),
+    (0x0400, 0x045F),
+    (0x0462, 0x0465),
+    (0x046A, 0x046D),
+    (0x0470, 0x0477),
+    (0x048C, 0x048D),
+    (0x0490, 0x049B),
+    (0x049E, 0x04A7),
+    (0x04AA, 0x04B7),
+    (0x04BA, 0x04BB),
+    (0x04C0, 0x04C4),
+    (0x04C7, 0x04C8),
+    (0x04CB, 0x04CC),
+    (0x04CF, 0x04F9),
+    (0x0510, 0x0515),
+    (0x051A, 0x051D),
+    (0x1E00, 0x1EFB),
+    (0x2000, 0x200A),
+    (0x2010, 0x2026),
+    (0x202F, 0x203A),
+    (0x203C, 0x203E),
+    (0x2042, 0x2042),
+    (0x2044, 0x2049),
+    (0x204B, 0x204F),
+    (0x2051, 0x2053),
+    (0x2057, 0x2057),
+    (0x205F, 0x205F),
+    (0x20A6, 0x20A6),
+    (0x20AC, 0x20AC),
+    (0x20AF, 0x20AF),
+    (0x20B1, 0x20B1),
+    (0x20B4, 0x20B5),
+    (0x20B8, 0x20BA),
+    (0x20BD, 0x20BD),
+    (0x2103, 0x2103),
+    (0x2109, 0x2109),
+    (0x210E, 0x210F),
+    (0x2116, 0x2116),
+    (0x2122, 0x2122),
+    (0x2126, 0x2127),
+    (0x212A, 0x212B),
+    (0x2132, 0x2132),
+    (0x2141, 0x2144),
+    (0x214B, 0x214B),
+    (0x214E, 0x214E),
+    (0x2190, 0x2200),
+    (0x2202, 0x2204),
+    (0x2206, 0x2209),
+    (0x220B, 0x220C),
+    (0x220F, 0x2215),
+    (0x2217, 0x2220),
+    (0x2223, 0x222D),
+    (0x2238, 0x223D),
+    (0x2242, 0x2243),
+    (0x2248, 0x2248),
+    (0x2250, 0x2255),
+    (0x2260, 0x2261),
+    (0x2264, 0x2265),
+    (0x2282, 0x2287),
+    (0x228C, 0x22AF),
+    (0x22C4, 0x22C5),
+    (0x25A0, 0x2600),
+    (0x2638, 0x263C),
+    (0x263F, 0x2647),
+    (0x2660, 0x2667),
+    (0x2669, 0x266F),
+)
+_BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_NOT_DRAWABLE = "[^\\t\\n\\r" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in DRAWABLE) + "]"
+
+
+def drawable(char: str) -> bool:
+    code = ord(char)
+    return char in "\t\n\r" or any(a <= code <= b for a, b in DRAWABLE)
+
+
+def _character_problem(file: str, line: int, column: str, value: str) -> Problem:
+    at = next(i for i, c in enumerate(value) if not drawable(c))
+    code = ord(value[at])
+    where = f"U+{code:04X} at character {at + 1} of the value"
+    if code in _BIDI_CONTROLS:
+        message, expected = f"bidirectional control {where}", "text without direction controls"
+    elif unicodedata.category(value[at]) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        message, expected = f"control or unassigned character {where}", "printable text"
+    else:
+        name = unicodedata.name(value[at], "").lower()
+        message = f"character {where} ({name}) is not in the brief's fonts"
+        expected = "characters that DejaVu Sans and Serif draw (Latin, Cyrillic, punctuation)"
+    return Problem(file, line, column, message, expected)
+
+
+def _text_problems(resource: dict[str, Any], df: pd.DataFrame) -> list[Problem]:
+    """In every cell: no character the fonts cannot draw, no control character, no value that
+    is only whitespace."""
+    name, problems = resource["path"], []
+    required = {
+        f["name"] for f in resource["schema"]["fields"] if f.get("constraints", {}).get("required")
+    }
+    for col in df.columns:
+        values = _arrow(df[col])
+        bad = pc.match_substring_regex(values, _NOT_DRAWABLE).fill_null(False)
+        for line, value in df[col][bad.to_numpy(zero_copy_only=False)].items():
+            problems.append(_character_problem(name, int(line), str(col), str(value)))
+        blank = pc.equal(pc.utf8_trim_whitespace(values), "").fill_null(False)
+        for line in df.index[blank.to_numpy(zero_copy_only=False)]:
+            expected = "a value" if col in required else "a value, or an empty cell"
+            problems.append(
+                Problem(name, int(line), str(col), "value is only whitespace", expected)
+            )
+    return problems
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -81,6 +545,31 @@ def normalise_whitespace_array(values: pyarrow.Array) -> pyarrow.Array:
 
 def normalise_whitespace(text: str) -> str:
     return str(normalise_whitespace_array(pyarrow.array([text]))[0])
+
+
+def date_bounds(value: str) -> tuple[datetime.date, datetime.date] | None:
+    """First and last day of a YYYY, YYYY-MM or YYYY-MM-DD value; None if it is no such date."""
+    parts = value.split("-")
+    if not (len(value) in (4, 7, 10) and all(p.isascii() and p.isdigit() for p in parts)):
+        return None
+    try:
+        numbers = [int(p) for p in parts]
+        if len(numbers) == 3:
+            day = datetime.date(*numbers)
+            return day, day
+        year, month = numbers[0], numbers[1] if len(numbers) == 2 else None
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        last = calendar.monthrange(year, month)[1]
+        return datetime.date(year, month, 1), datetime.date(year, month, last)
+    except (ValueError, TypeError):
+        return None
+
+
+def _bounds(values: pd.Series) -> pd.Series:
+    """date_bounds of each value (None where missing or invalid), computed once per distinct value."""
+    distinct = {v: date_bounds(v) for v in values.dropna().unique()}
+    return pd.Series([distinct.get(v) for v in values], index=values.index, dtype=object)
 
 
 def partial_date_start(values: pd.Series) -> pd.Series:
@@ -139,15 +628,20 @@ _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 def _numeric(s: pd.Series) -> pd.Series:
     """Float values of a string column; NaN where empty or not a number (vectorised in Arrow)."""
-    arr = pyarrow.array(s.array)
+    arr = _arrow(s)
     valid = pc.match_substring_regex(arr, _NUMBER)
     numbers = pc.cast(pc.if_else(valid, arr, pyarrow.scalar(None, arr.type)), pyarrow.float64())
     return pd.Series(numbers.to_numpy(zero_copy_only=False), index=s.index)
 
 
+def _fits_int64(s: pd.Series) -> pd.Series:
+    distinct = {v: _INT64[0] <= int(v) <= _INT64[1] for v in s.dropna().unique()}
+    return s.map(distinct).fillna(True).astype(bool)
+
+
 def _items_allowed(s: pd.Series, allowed: frozenset[str], delim: str) -> pd.Series:
     """True where every delim-separated item of the cell is in `allowed` (vectorised in Arrow)."""
-    lists = pc.split_pattern(pyarrow.array(s.array), delim)
+    lists = pc.split_pattern(_arrow(s), delim)
     items = pc.utf8_trim_whitespace(pc.list_flatten(lists))
     bad_parents = pc.list_parent_indices(lists).to_numpy()[
         ~pc.is_in(items, value_set=pyarrow.array(sorted(allowed))).to_numpy(zero_copy_only=False)
@@ -162,7 +656,7 @@ def _items_allowed(s: pd.Series, allowed: frozenset[str], delim: str) -> pd.Seri
 
 def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
     """Pandera checks for one Table Schema field (nulls are skipped by pandera)."""
-    import pandera.pandas as pa  # only validation needs it: a package validated before skips it
+    import pandera.pandas as pa
 
     checks: list[pa.Check] = []
     ftype = spec.get("type", "string")
@@ -173,9 +667,24 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
                 lambda s: s.str.fullmatch(r"[+-]?\d+"), error=_err("not an integer", "an integer")
             )
         )
+        checks.append(
+            pa.Check(
+                lambda s: ~s.str.fullmatch(r"[+-]?\d+").fillna(False) | _fits_int64(s),
+                error=_err(
+                    "integer too large",
+                    f"an integer from {_INT64[0]} to {_INT64[1]}",
+                ),
+            )
+        )
     elif ftype == "number":
         checks.append(
             pa.Check(lambda s: _numeric(s).notna(), error=_err("not a number", "a number"))
+        )
+        checks.append(
+            pa.Check(
+                lambda s: ~_numeric(s).abs().eq(float("inf")),
+                error=_err("number too large", "a number below 1.8e308"),
+            )
         )
     elif ftype == "boolean":
         allowed = tuple(spec.get("trueValues", _TRUE)) + tuple(spec.get("falseValues", _FALSE))
@@ -190,10 +699,7 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
     elif ftype == "date":
         checks.append(
             pa.Check(
-                lambda s: (
-                    s.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
-                    & pd.Series(pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")).notna()
-                ),
+                lambda s: s.str.len().eq(10) & _bounds(s).notna(),
                 error=_err("not a valid date", "an existing calendar date YYYY-MM-DD"),
             )
         )
@@ -264,7 +770,7 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
     if "x-precisionField" in spec:
         checks.append(
             pa.Check(
-                lambda s: partial_date_start(s).notna(),
+                lambda s: _bounds(s).notna(),
                 error=_err("not a valid date", "an existing date YYYY, YYYY-MM or YYYY-MM-DD"),
             )
         )
@@ -297,190 +803,6 @@ def build_schema(resource: dict[str, Any]) -> pa.DataFrameSchema:
     )
 
 
-# ----------------------------------------------------------------------------- reading
-
-
-def _is_utf8(raw: bytes) -> bool:
-    """Arrow's check, in place and twenty times faster than decoding in Python."""
-    offsets = pyarrow.array([0, len(raw)], type=pyarrow.int64()).buffers()[1]
-    one_value = pyarrow.Array.from_buffers(
-        pyarrow.large_binary(), 1, [None, offsets, pyarrow.py_buffer(raw)]
-    )
-    try:
-        one_value.cast(pyarrow.large_string())
-    except pyarrow.ArrowInvalid:
-        return False
-    return True
-
-
-def _invalid_utf8_at(raw: bytes, chunk: int = 1 << 20) -> int | None:
-    """Offset of the first byte that is not UTF-8, or None. Only a file that is not UTF-8 is
-    decoded in Python, to find where; piece by piece, so a large file is never held twice in
-    memory (a str of it can take four bytes a character)."""
-    if _is_utf8(raw):
-        return None
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(raw), chunk):
-        pending = len(decoder.getstate()[0])  # bytes of a character split by the last piece
-        try:
-            decoder.decode(raw[start : start + chunk], final=start + chunk >= len(raw))
-        except UnicodeDecodeError as exc:
-            return start - pending + exc.start
-    return None
-
-
-def read_table(
-    data_dir: Path, resource: dict[str, Any]
-) -> tuple[pd.DataFrame | None, list[Problem]]:
-    """Read one CSV as strings (empty cell = missing), reporting file-level faults."""
-    name = resource["path"]
-    path = data_dir / name
-    expected_cols = [f["name"] for f in resource["schema"]["fields"]]
-    if not path.is_file():
-        return None, [Problem(name, 0, "", "file is missing", f"a CSV file at data/{name}")]
-    raw = path.read_bytes()
-    if not raw or raw.isspace():
-        return None, [
-            Problem(
-                name,
-                0,
-                "",
-                "file is empty",
-                f"a header row ({', '.join(expected_cols[:3])}, …) and data rows",
-            )
-        ]
-    bad = _invalid_utf8_at(raw)
-    if bad is not None:
-        line = raw[:bad].count(b"\n") + 1
-        return None, [
-            Problem(
-                name,
-                line,
-                "",
-                f"not valid UTF-8 (byte 0x{raw[bad]:02x} at offset {bad})",
-                "UTF-8 text",
-            )
-        ]
-    end = raw.find(b"\n")
-    first_line = (raw[: end + 1] if end >= 0 else raw).decode("utf-8-sig")  # a BOM is tolerated
-    header = next(csv.reader([first_line]))
-    problems = []
-    dupes = sorted({c for c in header if header.count(c) > 1})
-    for col in dupes:
-        problems.append(
-            Problem(name, 1, col, "column appears more than once in the header", "each column once")
-        )
-    for col in expected_cols:
-        if col not in header:
-            problems.append(
-                Problem(
-                    name,
-                    1,
-                    col,
-                    "column is missing from the header",
-                    f"the columns of datapackage.json: {', '.join(expected_cols)}",
-                )
-            )
-    for col in header:
-        if col not in expected_cols:
-            problems.append(
-                Problem(
-                    name,
-                    1,
-                    col,
-                    "column is not described in datapackage.json",
-                    f"only: {', '.join(expected_cols)}",
-                )
-            )
-    if dupes:
-        return None, problems
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    # large_string is what pandas' Arrow strings hold: read as anything else, every column
-    # would be copied again when the frame is made
-    types = dict.fromkeys(header, pyarrow.large_string())
-    ragged: list[int] = []
-
-    def skip_ragged(row: Any) -> str:
-        ragged.append(0)  # Arrow gives no line number when values may hold newlines; found below
-        return "skip"
-
-    def parse(data: bytes, newlines_in_values: bool) -> pyarrow.Table:
-        ragged.clear()
-        return pacsv.read_csv(
-            pyarrow.BufferReader(data),
-            # blocks of a few MB, parsed on every core: one block of a large file parses
-            # several times slower, on one core
-            read_options=pacsv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(
-                invalid_row_handler=skip_ragged, newlines_in_values=newlines_in_values
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-                check_utf8=False,  # the whole file was checked above, with its offset
-            ),
-        )
-
-    try:
-        arrow = parse(
-            body, newlines_in_values=False
-        )  # fast; exact unless a quoted value holds a newline
-        if ragged:
-            arrow = parse(body, newlines_in_values=True)
-    except pyarrow.ArrowInvalid as exc:
-        return None, [
-            *problems,
-            Problem(name, 0, "", f"not a readable CSV file: {exc}", "RFC 4180 CSV"),
-        ]
-    for number in _ragged_lines(raw.decode("utf-8-sig"), len(header)) if ragged else []:
-        problems.append(
-            Problem(
-                name,
-                number,
-                "",
-                "row has a different number of fields than the header",
-                f"{len(header)} fields",
-            )
-        )
-    if arrow.num_rows == 0 and not ragged:
-        return None, [
-            *problems,
-            Problem(name, 0, "", "file has a header but no rows", "at least one data row"),
-        ]
-    del raw, body  # the file's bytes, before the frame is made: a large table is held once
-    df = _one_chunk_per_column(arrow).to_pandas(
-        types_mapper={pyarrow.large_string(): pd.StringDtype("pyarrow")}.get
-    )
-    return df, problems
-
-
-_CSV_BLOCK_BYTES = 4 << 20
-
-
-def _one_chunk_per_column(table: pyarrow.Table) -> pyarrow.Table:
-    """The table with each column in one piece: taking rows from a chunked column concatenates
-    all of it first, at every filter. Column by column, each one's pieces freed as it is joined,
-    so the table is never held twice."""
-    names, columns = table.column_names, []
-    while table.num_columns:
-        columns.append(table.column(0).combine_chunks())
-        table = table.remove_column(0)
-    return pyarrow.table(columns, names=names)
-
-
-def _ragged_lines(text: str, width: int) -> list[int]:
-    """Line numbers of records whose field count differs from the header's (slow path)."""
-    lines, start = [], 1
-    reader = csv.reader(io.StringIO(text))
-    for record in reader:
-        if len(record) != width:
-            lines.append(start)
-        start = reader.line_num + 1
-    return lines
-
-
 def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
     import pandera.pandas as pa
 
@@ -492,13 +814,11 @@ def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) ->
         composite: dict[int, dict[str, str]] = {}
         for rec in fc.itertuples(index=False):
             if rec.check == "multiple_fields_uniqueness":
-                composite.setdefault(int(rec.index) + 2, {})[str(rec.column)] = str(
-                    rec.failure_case
-                )
+                composite.setdefault(int(rec.index), {})[str(rec.column)] = str(rec.failure_case)
                 continue
             check = str(rec.check)
             col = "" if pd.isna(rec.column) else str(rec.column)
-            row = 0 if pd.isna(rec.index) else int(rec.index) + 2
+            row = 0 if pd.isna(rec.index) else int(rec.index)
             value = "" if pd.isna(rec.failure_case) else str(rec.failure_case)
             if _SEP in check:
                 msg, expected = check.split(_SEP, 1)
@@ -531,7 +851,7 @@ def _schema_problems(name: str, df: pd.DataFrame, schema: pa.DataFrameSchema) ->
 
 def _rows(df: pd.DataFrame, mask: pd.Series) -> Iterable[tuple[int, pd.Series]]:
     for idx in df.index[mask.fillna(False).astype(bool)]:
-        yield int(idx) + 2, df.loc[idx]
+        yield int(idx), df.loc[idx]
 
 
 def _foreign_key_problems(
@@ -610,23 +930,52 @@ def _date_precision_problems(
     return problems
 
 
-def _read_archived_texts(
-    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
-) -> None:
-    """Each archived article's text (whitespace-normalised) and SHA-256, by its path under
-    data/, for the files that exist inside the data folder."""
-    archived = sources["source_kind"] == "archived_article"
-    for rel in sources.loc[archived, "archived_path"].dropna().unique():
-        path = (data_dir / rel).resolve()
-        if path.is_relative_to(data_dir.resolve()) and path.is_file():
-            raw = path.read_bytes()
-            hashes[rel] = hashlib.sha256(raw).hexdigest()
-            texts[rel] = normalise_whitespace(raw.decode("utf-8-sig", errors="replace"))
-
-
-def _source_problems(
-    data_dir: Path, sources: pd.DataFrame, texts: dict[str, str], hashes: dict[str, str]
+def _date_problems(
+    tables: dict[str, pd.DataFrame], resources: dict[str, dict[str, Any]]
 ) -> list[Problem]:
+    """No date of publication, statement, event or count lies in the future or before 1900."""
+    today, problems = datetime.date.today(), []
+    for name, res in resources.items():
+        df = tables.get(name)
+        if df is None:
+            continue
+        for spec in res["schema"]["fields"]:
+            col = spec["name"]
+            if col not in df.columns or not (
+                spec.get("type") == "date" or "x-precisionField" in spec
+            ):
+                continue
+            distinct = {v: date_bounds(v) for v in df[col].dropna().unique()}
+            wrong = [
+                v for v, b in distinct.items() if b and (b[0] > today or b[1] < EARLIEST_DATE)
+            ]  # a date that is not valid is reported as such
+            for line, value in df[col][isin(df[col], wrong)].items():
+                bounds = distinct[value]
+                assert bounds is not None
+                if bounds[0] > today:
+                    problems.append(
+                        Problem(
+                            res["path"],
+                            int(line),
+                            col,
+                            f"{value} is in the future",
+                            f"a date on or before today, {today.isoformat()}",
+                        )
+                    )
+                elif bounds[1] < EARLIEST_DATE:
+                    problems.append(
+                        Problem(
+                            res["path"],
+                            int(line),
+                            col,
+                            f"{value} is before {EARLIEST_DATE.year}",
+                            f"a date from {EARLIEST_DATE.isoformat()} on",
+                        )
+                    )
+    return problems
+
+
+def _source_problems(sources: pd.DataFrame, hashes: dict[str, str]) -> list[Problem]:
     problems = []
     archived = sources["source_kind"] == "archived_article"
     for row, _rec in _rows(sources, archived & sources["archived_path"].isna()):
@@ -659,19 +1008,8 @@ def _source_problems(
                 "the SHA-256 of the archived file",
             )
         )
-    _read_archived_texts(data_dir, sources, texts, hashes)
     with_path = archived & sources["archived_path"].notna()
-    actual = sources["archived_path"].map(hashes)
-    for row, rec in _rows(sources, with_path & actual.isna()):
-        problems.append(
-            Problem(
-                "sources.csv",
-                row,
-                "archived_path",
-                f"archived file {rec['archived_path']!r} not found",
-                "a file under data/",
-            )
-        )
+    actual = sources["archived_path"].map(hashes)  # missing where the file could not be read
     for row, rec in _rows(
         sources,
         with_path & actual.notna() & sources["sha256"].notna() & (actual != sources["sha256"]),
@@ -751,7 +1089,7 @@ def _claim_problems(
                 problems.append(
                     Problem(
                         "claims.csv",
-                        int(row) + 2,
+                        int(row),
                         "quote",
                         f"does not occur in {rel}: {quote[:60]!r}",
                         "a verbatim passage of the archived text (whitespace-normalised)",
@@ -900,246 +1238,11 @@ def _trace_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
-# ----------------------------------------------------------------------------- entry points
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Outcome of checking a data package: problems, and the tables read (as strings)."""
-
-    data_dir: Path
-    version: str
-    resources: dict[str, dict[str, Any]]
-    tables: dict[str, pd.DataFrame]
-    problems: list[Problem]
-    source_texts: dict[str, str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and len(self.tables) == len(self.resources)
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(df) for name, df in self.tables.items()}
-
-
-def _each_table(
-    data_dir: Path, resources: dict[str, dict[str, Any]], read: Callable[[dict[str, Any]], T]
-) -> dict[str, T]:
-    """read(resource) for every table. Arrow's CSV reader and compute kernels release the GIL,
-    so two tables go at once; the largest files first, while little else is held, to keep the
-    peak of memory low."""
-
-    def file_size(name: str) -> int:
-        path = data_dir / resources[name]["path"]
-        return path.stat().st_size if path.is_file() else 0
-
-    largest_first = sorted(resources, key=file_size, reverse=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(
-            zip(largest_first, pool.map(read, (resources[n] for n in largest_first)), strict=True)
-        )
-
-
-def check(data_dir: Path | str) -> CheckResult:
-    """Check the whole package and collect every problem; no typing, no analysis."""
-    data_dir = Path(data_dir)
-    descriptor = read_descriptor(data_dir)
-    resources = {r["name"]: r for r in descriptor["resources"]}
-    tables: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-
-    def read_and_check(res: dict[str, Any]) -> tuple[pd.DataFrame | None, list[Problem]]:
-        df, found = read_table(data_dir, res)
-        if df is not None:
-            found += _schema_problems(res["path"], df, build_schema(res))
-        return df, found
-
-    read = _each_table(data_dir, resources, read_and_check)
-    for name in resources:
-        df, found = read[name]
-        problems += found
-        if df is not None:
-            tables[name] = df
-    del read
-    release_free_memory()  # what parsing freed, before the cross-table rules allocate more
-    problems += _foreign_key_problems(tables, resources)
-    problems += _date_precision_problems(tables, resources)
-    texts: dict[str, str] = {}
-    hashes: dict[str, str] = {}
-    rules: list[tuple[tuple[str, ...], Callable[..., list[Problem]]]] = [
-        (("sources",), lambda s: _source_problems(data_dir, s, texts, hashes)),
-        (("claims", "sources"), lambda c, s: _claim_problems(c, s, texts)),
-        (("events", "claims", "sources"), _event_date_problems),
-        (("figures",), _figure_problems),
-        (("legal_provisions",), _provision_problems),
-    ]
-    for needs, rule in rules:
-        if all(n in tables for n in needs):
-            problems += rule(*(tables[n] for n in needs))
-    problems += _trace_problems(tables)
-    problems += _living_data_problems(data_dir, tables)
-    problems += judgment_rules.problems(tables)
-    return CheckResult(
-        data_dir,
-        str(descriptor.get("version", "")),
-        resources,
-        tables,
-        sorted(set(problems)),
-        texts,
-    )
-
-
-def _use_system_allocator() -> None:
-    """Arrow's default allocator (mimalloc) keeps the pages it frees for reuse; the system
-    allocator hands them back, so validating a large package leaves far less memory held."""
-    if pyarrow.default_memory_pool().backend_name != "system":
-        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
-
-
-def release_free_memory() -> None:
-    """Return the heap pages validation freed to the system (glibc only; elsewhere a no-op)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def load(data_dir: Path | str) -> Dataset:
-    """The validated, typed dataset, or DataError listing every problem.
-
-    A package whose exact files have passed this exact validator before is read without
-    validating it again, as Python reuses a .pyc file: the cache keeps one empty file per
-    passing package, named by the SHA-256 of every file validation reads and of the validator
-    itself (this module's source and the versions of pandas, pandera, pyarrow and Python).
-    Changing any data file, or the validator, validates again. `ca-brief validate` always
-    validates.
-
-    Beside the newest few of those files, the cache keeps the typed tables as Arrow files, which
-    a later load maps into memory instead of parsing CSV again (see `_snapshot`)."""
-    _use_system_allocator()
-    data_dir = Path(data_dir)
-    stamp = validation_stamp(data_dir)
-    if stamp is not None and stamp.is_file():
-        dataset = _load_validated_before(data_dir, stamp)
-        if dataset is not None:
-            return dataset
-    result = check(data_dir)
-    if not result.ok:
-        raise DataError(result.problems)
-    dataset = _typed_dataset(
-        result.data_dir, result.version, result.resources, result.tables, result.source_texts
-    )
-    del result  # the untyped tables
-    release_free_memory()
-    if stamp is not None:
-        with contextlib.suppress(OSError):
-            stamp.touch()
-        _write_snapshot(_snapshot(stamp), dataset.tables)
-    return dataset
-
-
-def _load_validated_before(data_dir: Path, stamp: Path) -> Dataset | None:
-    """Read a package that passed validation, as `load` would after validating it: from its
-    snapshot when there is one, else from its CSV files, keeping a snapshot of them."""
-    descriptor = read_descriptor(data_dir)
-    resources = {r["name"]: r for r in descriptor["resources"]}
-    version = str(descriptor.get("version", ""))
-    snapshot = _snapshot(stamp)
-    tables = _read_snapshot(snapshot, list(resources))
-    if tables is None:
-        read = _each_table(data_dir, resources, functools.partial(read_table, data_dir))
-        if any(df is None or problems for df, problems in read.values()):
-            return None  # not what passed: validate, and say why
-        untyped = {name: read[name][0] for name in resources}
-        del read
-        release_free_memory()
-        tables = {name: _typed(df, resources[name]) for name, df in untyped.items()}
-        del untyped
-        release_free_memory()
-        _write_snapshot(snapshot, tables)
-    texts: dict[str, str] = {}
-    _read_archived_texts(data_dir, tables["sources"], texts, {})
-    return Dataset(data_dir, version, tables, _texts_by_source(tables["sources"], texts))
-
-
-# ----------------------------------------------------------------------------- snapshots
-
-SNAPSHOTS_KEPT = 3  # packages: a large one takes as much disk as its CSV files and a half again
-_SNAPSHOT_SUFFIX = ".arrow"
-
-
-def _snapshot(stamp: Path) -> Path:
-    """The folder of Arrow files, one per table, of the package whose stamp this is."""
-    return stamp.with_name(stamp.name + _SNAPSHOT_SUFFIX)
-
-
-def _read_snapshot(folder: Path, names: list[str]) -> dict[str, pd.DataFrame] | None:
-    """The typed tables, mapped from their Arrow files (nothing parsed, nothing copied that
-    pandas can use in place); None when there is no whole snapshot to read."""
-    import pyarrow.ipc
-
-    try:
-        tables = {
-            name: pyarrow.ipc.open_file(pyarrow.memory_map(str(folder / f"{name}.arrow")))
-            .read_all()
-            .to_pandas()
-            for name in names
-        }
-        os.utime(folder)  # recently used: kept when older snapshots are removed
-    except FileNotFoundError:
-        return None
-    except (OSError, pyarrow.ArrowException, ValueError, KeyError):
-        # damaged: the CSV files are the truth, and this load writes the snapshot again
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    return tables
-
-
-def _write_snapshot(folder: Path, tables: dict[str, pd.DataFrame]) -> None:
-    """Keep the typed tables, written in full to a folder of their own and then renamed into
-    place, so that a reader never sees half of one; best effort, as the CSV files remain."""
-    import pyarrow.ipc
-
-    if folder.exists():
-        return
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        staging.mkdir()
-        for name, df in tables.items():
-            table = pyarrow.Table.from_pandas(df, preserve_index=False)
-            with pyarrow.ipc.new_file(str(staging / f"{name}.arrow"), table.schema) as writer:
-                writer.write_table(table)
-        os.rename(staging, folder)  # fails if another process got there first: same content
-    except (OSError, pyarrow.ArrowException):
-        pass
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _remove_old_snapshots(folder.parent)
-
-
-def _remove_old_snapshots(cache: Path) -> None:
-    def last_used(path: Path) -> float:
-        try:
-            return path.stat().st_mtime
-        except OSError:
-            return 0.0
-
-    snapshots = sorted(cache.glob(f"*{_SNAPSHOT_SUFFIX}"), key=last_used, reverse=True)
-    for old in snapshots[SNAPSHOTS_KEPT:]:
-        shutil.rmtree(old, ignore_errors=True)  # a process that has it mapped keeps its pages
-    for staging in cache.glob(f".*{_SNAPSHOT_SUFFIX}.*.tmp"):  # left by a process killed mid-write
-        if time.time() - last_used(staging) > 3600:
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _typed_dataset(
-    data_dir: Path,
-    version: str,
-    resources: dict[str, dict[str, Any]],
-    tables: dict[str, pd.DataFrame],
-    texts_by_path: dict[str, str],
-) -> Dataset:
-    typed = {name: _typed(df, resources[name]) for name, df in tables.items()}
-    return Dataset(data_dir, version, typed, _texts_by_source(typed["sources"], texts_by_path))
+def typed_dataset(result: CheckResult) -> Dataset:
+    """The Dataset of a package that passed: each column with its Table Schema type."""
+    typed = {name: _typed(df, result.resources[name]) for name, df in result.tables.items()}
+    texts = _texts_by_source(typed["sources"], result.source_texts)
+    return Dataset(result.data_dir, result.version, typed, texts)
 
 
 def _texts_by_source(sources: pd.DataFrame, texts_by_path: dict[str, str]) -> dict[str, str]:
@@ -1154,6 +1257,7 @@ def _typed(df: pd.DataFrame, resource: dict[str, Any]) -> pd.DataFrame:
     """Give validated columns their Table Schema types. Conversions run in Arrow, four times
     faster than pandas' at scale, and are exact only on values validation has accepted (Arrow
     turns 2023-02-30 into 2 March; pandas, which validation uses, rejects it)."""
+    df = df.reset_index(drop=True)  # rows numbered from 0, as analysis expects
     out = df.copy()
     for spec in resource["schema"]["fields"]:
         col, ftype = spec["name"], spec.get("type", "string")

@@ -11,7 +11,7 @@ class Problem:
     """One thing wrong with the data, located as precisely as possible."""
 
     file: str
-    row: int  # line number in the file (header = 1); 0 for a file-level problem
+    row: int  # physical line on which the row starts (header = 1); 0 for a file-level problem
     column: str
     message: str
     expected: str

@@ -23,7 +23,7 @@ from typing import Any
 from jinja2 import Environment
 
 from . import csl, pdf, publish
-from .datafiles import Description, describe
+from .datafiles import Description, describe, validated_before
 from .errors import DataError, OutputDirError
 from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, kernel_manager
 from .params import BriefParams
@@ -137,12 +137,13 @@ def build_manifest(
 
 def check_data(data_dir: Path) -> None:
     """Validate the data package here, before any kernel starts: DataError with every problem,
-    or DataDirError when the folder cannot be used at all."""
+    or DataDirError when the folder cannot be used at all. Files that passed this validator
+    before (its stamp, see dataset.load) are not read again, here or in the kernel."""
+    if validated_before(data_dir):
+        return
     from . import dataset
 
-    result = dataset.check(data_dir)
-    if not result.ok:
-        raise DataError(result.problems)
+    dataset.load(data_dir)  # validates, and stamps the package for the kernel's own load
 
 
 def prepare_output_dir(output_dir: Path) -> Path:
