@@ -31,6 +31,19 @@ def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Non
         writer.writerows(rows)
 
 
+def physical_line(path: Path, index: int) -> int:
+    """The line of the file on which record `index` (0 = the first after the header) starts:
+    a quoted value may span lines."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        start = 1
+        for n, _ in enumerate(reader):
+            if n == index + 1:
+                return start
+            start = reader.line_num + 1
+    raise IndexError(index)
+
+
 @pytest.fixture
 def edit_cell() -> Callable[[Path, str, str, str, str], int]:
     """Set one cell, found by its key; return the file line number of the row."""
@@ -42,7 +55,7 @@ def edit_cell() -> Callable[[Path, str, str, str, str], int]:
             if row[header[0]] == key:
                 row[column] = value
                 write_rows(path, header, rows)
-                return i + 2
+                return physical_line(path, i)
         raise KeyError(key)
 
     return edit

@@ -18,6 +18,7 @@ from ca_combatants.dataset import Dataset, load
 from ca_combatants.params import parse_params
 from ca_combatants.paths import DEFAULT_DATA_DIR
 from ca_combatants.sections.key_judgments import count_of, newer_note, sentence
+from tests.conftest import physical_line
 
 from .conftest import read_rows, write_rows
 
@@ -41,7 +42,7 @@ def edit(data_dir: Path, table: str, key: str, **values: str) -> int:
         if row[header[0]] == key:
             row.update(values)
             write_rows(path, header, rows)
-            return i + 2
+            return physical_line(path, i)
     raise KeyError(key)
 
 
@@ -67,7 +68,7 @@ def test_high_confidence_on_one_source_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_08", confidence="high")
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', but its claims "
         "trace to one origin (org_orda); a relay counts with the outlet it relays (expected "
@@ -83,7 +84,7 @@ def test_two_sources_relaying_one_outlet_count_as_one(
     cite_only(data_copy, "kj_01", ["cl_web_asiaplus_bbc_93", "cl_web_zamin_2025_tj"])
     row = edit(data_copy, "judgments", "kj_01", assessed_on="2025-07-31")
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert any(
         line.startswith(f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_01', ")
         and "one origin (org_bbc_russian)" in line
@@ -96,7 +97,7 @@ def test_a_claim_published_after_the_assessment_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_03", assessed_on="2023-06-30")
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column 'assessed_on': 'kj_03' cites "
         "'cl_web_zamin_2025_foreign_dead', 'cl_web_zamin_2025_russian_named_dead', "
@@ -114,7 +115,7 @@ def test_an_estimative_term_off_the_scale_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_02", estimative_term="probable")
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column 'estimative_term': value not allowed: 'probable' (expected "
         "one of: almost_no_chance, very_unlikely, unlikely, roughly_even_chance, likely, "
@@ -140,7 +141,7 @@ def test_a_judgment_that_is_not_a_proposition_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_08", judgment=text)
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column 'judgment': {message} (expected a proposition that can be "
         "true or false, its likelihood only in estimative_term)"
@@ -159,7 +160,7 @@ def test_a_scope_outside_the_lists_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_08", **{column: value})
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column '{column}': list holds a value outside the allowed set: "
         f"{value!r} (expected items separated by ';', {expected})"
@@ -171,7 +172,7 @@ def test_a_missing_assessment_date_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_05", assessed_on="")
     code, lines = validate(data_copy, capsys)
-    assert code == 1
+    assert code == 2
     assert (
         f"judgments.csv:{row}: column 'assessed_on': required value is missing (expected a value)"
         in lines
@@ -274,22 +275,28 @@ def add_source(data_dir: Path, source_id: str, published: str, person_id: str) -
 
 
 def test_sources_in_scope_published_since_are_counted(data_copy: Path) -> None:
-    """kj_08 (Kazakhstan, Russia's side, assessed on 30 April 2023): two later sources about
-    Bekenov count; one about a Tajik count does not."""
-    add_source(data_copy, "web_later_1", "2024-01-10", "per_margulan_bekenov")
-    add_source(data_copy, "web_later_2", "2024-02-01", "per_margulan_bekenov")
-    add_source(data_copy, "web_later_tj", "2024-03-01", "per_ayan_alisherov")  # Kyrgyz, not KZ
+    """kj_08 (Kazakhstan, Russia's side): two later sources about Bekenov count; one about a
+    Kyrgyz prisoner does not; kj_07 (Ukraine's side) counts none of them. The record's own
+    newer sources, whatever they are, are counted before and kept."""
+    import datetime as dt
+
+    def newer(data: Dataset, **params: object) -> dict[str, int]:
+        analysis = Brief(parse_params(params), data).analysis("key_judgments")
+        return {j.judgment_id: j.n_newer_sources for j in analysis["items"]}
+
+    before = newer(load(data_copy))
+    today = dt.date.today()
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    add_source(data_copy, "web_later_1", yesterday, "per_margulan_bekenov")
+    add_source(data_copy, "web_later_2", today.isoformat(), "per_margulan_bekenov")
+    add_source(data_copy, "web_later_kg", today.isoformat(), "per_ayan_alisherov")  # Kyrgyz
     data = load(data_copy)
-    items = {
-        j.judgment_id: j for j in Brief(parse_params({}), data).analysis("key_judgments")["items"]
-    }
-    assert items["kj_08"].n_newer_sources == 2
-    assert items["kj_07"].n_newer_sources == 0  # Ukraine's side
-    text = text_of(judgments_html(data))
-    assert "Two newer sources in its scope. This judgment needs another look." in text
-    # as of a date before the second source, only the first is known
-    early = Brief(parse_params({"as_of": "2024-01-31"}), data).analysis("key_judgments")
-    assert {j.judgment_id: j.n_newer_sources for j in early["items"]}["kj_08"] == 1
+    after = newer(data)
+    assert after["kj_08"] == before["kj_08"] + 2
+    assert after["kj_07"] == before["kj_07"]  # Ukraine's side
+    assert "This judgment needs another look." in text_of(judgments_html(data))
+    # as of the day before the second source, only the first is known
+    assert newer(data, as_of=yesterday)["kj_08"] == before["kj_08"] + 1
 
 
 def test_every_judgment_cites_the_claims_its_rationale_rests_on() -> None:

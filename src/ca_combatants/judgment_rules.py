@@ -75,7 +75,7 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         return []  # a missing column is reported where the file is read
     found: list[Problem] = []
     row_of = {
-        jid: int(i) + 2 for i, jid in zip(judgments.index, judgments["judgment_id"], strict=True)
+        jid: int(i) for i, jid in zip(judgments.index, judgments["judgment_id"], strict=True)
     }
 
     for jid, text in zip(judgments["judgment_id"], judgments["judgment"], strict=True):

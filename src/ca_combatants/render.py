@@ -24,7 +24,7 @@ from jinja2 import Environment
 
 from . import csl, pdf, publish
 from .datafiles import Description, describe, validated_before
-from .errors import DataError, OutputDirError
+from .errors import OutputDirError
 from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, kernel_manager
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
