@@ -194,7 +194,9 @@ def test_print_stays_light_in_a_dark_system(browser: Any, brief_html: Path) -> N
 @needs_chromium
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", list(SIZES))
-def test_axe_core_finds_no_violation(browser: Any, brief_html: Path, size: str, scheme: str) -> None:
+def test_axe_core_finds_no_violation(
+    browser: Any, brief_html: Path, size: str, scheme: str
+) -> None:
     script = axe_script()
     if script is None:
         if os.environ.get("CI"):
