@@ -18,12 +18,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name ca-brief --display-name "Python (ca-brief)" >/dev/null
 	@# notebooks go into git without outputs: .gitattributes names the nbstripout filter, and this
-	@# defines it as `nbstripout --install` would, with the .venv of the work tree git runs it in
+	@# defines it as `nbstripout --install` would (keeping cell ids, so diffs stay small), with the .venv of the work tree git runs it in
 	if git rev-parse --git-dir >/dev/null 2>&1; then \
-	  git config filter.nbstripout.clean '$(BIN)/python -m nbstripout' && \
+	  git config filter.nbstripout.clean '$(BIN)/python -m nbstripout --keep-id' && \
 	  git config filter.nbstripout.smudge cat && \
 	  git config filter.nbstripout.required true && \
-	  git config diff.ipynb.textconv '$(BIN)/python -m nbstripout -t'; fi
+	  git config diff.ipynb.textconv '$(BIN)/python -m nbstripout --keep-id -t'; fi
 	touch $(STAMP)
 
 env: $(STAMP) ## Create or refresh .venv from requirements.lock

@@ -174,10 +174,12 @@ def test_git_strips_outputs_from_notebooks(tmp_path: Path) -> None:
     outputs, and the committed notebooks pass through unchanged (git sees no change)."""
     attributes = (REPO_ROOT / ".gitattributes").read_text(encoding="utf-8")
     assert "*.ipynb filter=nbstripout" in attributes
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "filter.nbstripout.clean '$(BIN)/python -m nbstripout --keep-id'" in makefile
 
     def strip(path: Path) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "nbstripout", "--textconv", str(path)],
+            [sys.executable, "-m", "nbstripout", "--keep-id", "--textconv", str(path)],
             capture_output=True,
             text=True,
             check=True,

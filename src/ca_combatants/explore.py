@@ -98,16 +98,17 @@ class Explore:
         """One row per combatant in scope: who, from where, which side and status, their legal
         cases (charges and outcomes, joined by '; ') and how many claims are about them."""
         p = self.persons
-        cases = self.scope.cases
-        described = (
-            cases["charge"] + " (" + cases["outcome"].fillna("outcome not stated") + ")"
-        ).groupby(cases["person_id"])
+        described: dict[str, list[str]] = {}
+        for c in self.scope.cases.itertuples():
+            if pd.notna(c.person_id):
+                outcome = c.outcome if pd.notna(c.outcome) else "outcome not stated"
+                described.setdefault(str(c.person_id), []).append(f"{c.charge} ({outcome})")
         claims = self.scope.claims["person_id"].value_counts()
         out = p[
             ["person_id", "name", "country_of_origin", "citizenships", "side", "status", "unit"]
         ].assign(
-            cases=p["person_id"].map(described.agg("; ".join)).fillna(""),
-            n_cases=p["person_id"].map(described.size()).fillna(0).astype(int),
+            cases=["; ".join(described.get(pid, [])) for pid in p["person_id"]],
+            n_cases=[len(described.get(pid, [])) for pid in p["person_id"]],
             n_claims=p["person_id"].map(claims).fillna(0).astype(int),
         )
         return out.reset_index(drop=True)
