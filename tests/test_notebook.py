@@ -175,11 +175,20 @@ def test_git_strips_outputs_from_notebooks(tmp_path: Path) -> None:
     attributes = (REPO_ROOT / ".gitattributes").read_text(encoding="utf-8")
     assert "*.ipynb filter=nbstripout" in attributes
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "filter.nbstripout.clean '$(BIN)/python -m nbstripout --keep-id'" in makefile
+    assert "filter.nbstripout.clean '$(BIN)/python -m nbstripout $(NBSTRIP)'" in makefile
+    options = [
+        "--keep-id",
+        "--extra-keys",
+        "metadata.papermill cell.metadata.papermill cell.metadata.execution",
+    ]
+    assert (
+        'NBSTRIP := --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution"'
+        in makefile
+    )
 
     def strip(path: Path) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "nbstripout", "--keep-id", "--textconv", str(path)],
+            [sys.executable, "-m", "nbstripout", *options, "--textconv", str(path)],
             capture_output=True,
             text=True,
             check=True,
@@ -190,6 +199,8 @@ def test_git_strips_outputs_from_notebooks(tmp_path: Path) -> None:
     stored = json.loads(strip(executed))
     code = [c for c in stored["cells"] if c["cell_type"] == "code"]
     assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert "papermill" not in stored["metadata"]
+    assert not any("papermill" in c["metadata"] for c in stored["cells"])
     for path in NOTEBOOKS:
         assert strip(path) == path.read_text(encoding="utf-8"), path.name
 
