@@ -55,10 +55,10 @@ def _number(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-# Table cells carry their alignment inline: JupyterLab's own stylesheet right-aligns and centres
+# Table cells and captions carry their alignment inline: JupyterLab's own stylesheet right-aligns and centres
 # every cell of an output (and strips <style> from untrusted outputs), an inline style wins in
 # both, and the page and PDF read the same as the notebook.
-_CELL = re.compile(r'<(td|th)((?: class="([^"]*)")?)(?=[ >])')
+_CELL = re.compile(r'<(td|th|caption)((?: class="([^"]*)")?)(?=[ >])')
 
 
 def _aligned_cells(html: str) -> str:
