@@ -188,7 +188,44 @@ def test_print_stays_light_in_a_dark_system(browser: Any, brief_html: Path) -> N
         " getComputedStyle(document.querySelector('.table-box')).overflowX]"
     )
     page.context.close()
-    assert colours == ["rgb(255, 255, 255)", "rgb(26, 26, 26)", "visible"]
+    # printed pages keep no ground of their own (the paper's; page numbers are laid over them)
+    assert colours == ["rgba(0, 0, 0, 0)", "rgb(26, 26, 26)", "visible"]
+
+
+@pytest.mark.skipif(
+    not shutil.which("pdftoppm") and not os.environ.get("CI"),
+    reason="poppler-utils' pdftoppm is not installed (CI installs it)",
+)
+def test_pdf_pages_show_their_text_under_the_page_numbers(brief_html: Path, tmp_path: Path) -> None:
+    """The page stylesheet styles the PDF too: section pages show their text, not only their
+    running heads (an opaque page ground once hid the content under the page-number layer)."""
+    from PIL import Image
+
+    pdf = brief_html.with_suffix(".pdf")
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "30",
+            "-gray",
+            "-f",
+            "3",
+            "-l",
+            "8",
+            "-png",
+            str(pdf),
+            str(tmp_path / "p"),
+        ],
+        check=True,
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == 6
+    inks = []
+    for page in pages:
+        shades = Image.open(page).convert("L").histogram()
+        inks.append(sum(shades[:128]) / sum(shades))
+    # at 30 dpi a page of text is about 1% dark pixels; with the content hidden, none
+    assert sum(inks) / len(inks) > 0.004, inks
 
 
 @needs_chromium
