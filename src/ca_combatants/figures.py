@@ -162,6 +162,9 @@ def _counts_by_side(
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
             label.set_rotation_mode("anchor")
+    # room beyond the longest bar for its count, inside the plot: above it is the legend
+    most = float(data["cases"].max()) or 1.0
+    (ax.set_xlim if horizontal else ax.set_ylim)(0, most * 1.22)
     counts_axis = ax.xaxis if horizontal else ax.yaxis
     counts_axis.set_major_locator(MaxNLocator(integer=True))
     ax.set(
