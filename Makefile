@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# outputs, execution counts and papermill's timings out; cell ids kept, so diffs stay small
+NBSTRIP := --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution"
 
 .DEFAULT_GOAL := help
 .PHONY: help env brief validate test test-fast lint typecheck batch bench lock clean
@@ -17,6 +19,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name ca-brief --display-name "Python (ca-brief)" >/dev/null
+	@# notebooks go into git without outputs: .gitattributes names the nbstripout filter, and this
+	@# defines it as `nbstripout --install` would, with the .venv of the work tree git runs it in
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.nbstripout.clean '$(BIN)/python -m nbstripout $(NBSTRIP)' && \
+	  git config filter.nbstripout.smudge cat && \
+	  git config filter.nbstripout.required true && \
+	  git config diff.ipynb.textconv '$(BIN)/python -m nbstripout $(NBSTRIP) -t'; fi
 	touch $(STAMP)
 
 env: $(STAMP) ## Create or refresh .venv from requirements.lock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -53,6 +54,20 @@ def _number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+# Table cells and captions carry their alignment inline: JupyterLab's own stylesheet right-aligns and centres
+# every cell of an output (and strips <style> from untrusted outputs), an inline style wins in
+# both, and the page and PDF read the same as the notebook.
+_CELL = re.compile(r'<(td|th|caption)((?: class="([^"]*)")?)(?=[ >])')
+
+
+def _aligned_cells(html: str) -> str:
+    def style(m: re.Match[str]) -> str:
+        side = "right" if "n" in (m[3] or "").split() else "left"
+        return f'<{m[1]}{m[2]} style="text-align:{side};vertical-align:top"'
+
+    return _CELL.sub(style, html)
 
 
 class Section:
@@ -157,7 +172,7 @@ class Brief:
         if name not in SECTION_ORDER:
             raise ValueError(f"unknown section {name!r}; sections: {', '.join(SECTION_ORDER)}")
         html = self._env.get_template(f"sections/{name}.html.j2").render(self._context(name))
-        html = self.scope.redact(html)  # before charts go in: base64 must not be touched
+        html = _aligned_cells(self.scope.redact(html))  # before charts: base64 stays untouched
         for chart in self.analysis(name)["charts"]:
             if chart.key in self.figure_numbers:
                 figure: Figure | None = chart.draw(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,12 @@ from matplotlib.transforms import Bbox
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SIDE_COLOURS = {"Russia": "#D55E00", "Ukraine": "#0072B2"}
-WIDTH_IN = 6.3  # the A4 text block at 2 cm margins
+# Drawn at about the width a chart is read at: shown at most at its own size, and on a 390 px
+# phone shrunk to about 0.75, where 9-unit text still reads at 9 px or more (tests check it). In
+# print it takes three quarters of the A4 text block, with text at the size of the body text.
+WIDTH_IN = 4.6
+LABEL_CHARS = 24  # longer axis labels wrap onto a second line
+SMALLEST_TEXT = 9  # points, in the drawn chart; no label is smaller
 DENSE = 400  # above this many marks, points are drawn as a 200 dpi image inside the SVG; text stays vector
 
 
@@ -33,12 +39,13 @@ def apply_theme() -> None:
     sns.set_theme(context="paper", style="whitegrid", palette=OKABE_ITO, font="DejaVu Sans")
     plt.rcParams.update(
         {
-            "font.size": 9,
-            "axes.titlesize": 10,
-            "axes.labelsize": 9,
-            "xtick.labelsize": 8.5,
-            "ytick.labelsize": 8.5,
-            "legend.fontsize": 8.5,
+            "font.size": SMALLEST_TEXT,
+            "axes.titlesize": 10.5,
+            "axes.labelsize": 9.5,
+            "xtick.labelsize": SMALLEST_TEXT,
+            "ytick.labelsize": SMALLEST_TEXT,
+            "legend.fontsize": SMALLEST_TEXT,
+            "legend.title_fontsize": 9.5,
             "svg.hashsalt": "ca-brief",  # stable ids inside the SVG
             "svg.fonttype": "none",  # text stays text: searchable, sharp, small
             "figure.dpi": 100,
@@ -110,6 +117,17 @@ def _listed(rows: pd.DataFrame, describe: Callable[[Any], str], where: str) -> s
     return f"{shown}; and {rest:,} more, listed in {where}" if rest > 0 else shown
 
 
+def _labels_inside(fig: plt.Figure, ax: plt.Axes, labels: list[str]) -> None:
+    """Wrap the y axis's labels and leave them room inside the figure's width, so the chart is
+    as wide as drawn and its text keeps its size on a phone. The room is estimated (DejaVu Sans
+    averages 0.6 em a character), not measured: a layout engine would draw the figure twice."""
+    wrapped = [textwrap.fill(str(label), LABEL_CHARS) for label in labels]
+    ax.set_yticks(range(len(wrapped)), wrapped)
+    longest = max((len(line) for label in wrapped for line in label.split("\n")), default=0)
+    inches = longest * 0.6 * SMALLEST_TEXT / 72 + 0.15
+    fig.subplots_adjust(left=min(0.5, inches / fig.get_figwidth()), right=0.97)
+
+
 def _finish(
     number: int, caption: str, alt: str, fig: plt.Figure, redact: Callable[[str], str]
 ) -> Figure:
@@ -124,9 +142,6 @@ def _counts_by_side(
 ) -> tuple[plt.Figure, plt.Axes]:
     """Bars of `cases` per category, one colour per side, each bar labelled with its count."""
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
-    # the legend goes right of the bars, inside the figure's width: over the plot it hid the
-    # bars of a brief with one or two countries, which fill the plot
-    fig.subplots_adjust(right=0.8)
     x, y = ("cases", category) if horizontal else (category, "cases")
     sns.barplot(
         data=data,
@@ -139,19 +154,32 @@ def _counts_by_side(
         width=min(0.8, 0.3 * data[category].nunique()),  # one country: a bar, not a wall
     )
     for container in ax.containers:
-        ax.bar_label(container, fmt="%d", padding=2, fontsize=8)  # type: ignore[arg-type]
+        ax.bar_label(container, fmt="%d", padding=2, fontsize=SMALLEST_TEXT)  # type: ignore[arg-type]
+    if horizontal:
+        _labels_inside(fig, ax, [t.get_text() for t in ax.get_yticklabels()])
+    else:  # five country names side by side do not fit a phone-width chart level
+        ax.tick_params(axis="x", labelrotation=30)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
+    # room beyond the longest bar for its count, inside the plot: above it is the legend
+    most = float(data["cases"].max()) or 1.0
+    (ax.set_xlim if horizontal else ax.set_ylim)(0, most * 1.22)
     counts_axis = ax.xaxis if horizontal else ax.yaxis
     counts_axis.set_major_locator(MaxNLocator(integer=True))
     ax.set(
         xlabel="Individuals recorded" if horizontal else "",
         ylabel="" if horizontal else "Individuals recorded",
     )
+    # the legend goes above the bars, in one row: over the plot it hid the bars of a brief with
+    # one or two countries, which fill the plot; beside it, it took width the bars need on a phone
     ax.legend(
         title="Side fought for",
         frameon=False,
-        loc="upper left",
-        bbox_to_anchor=(1.02, 1.0),
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.02),
         borderaxespad=0,
+        ncol=2,
         alignment="left",
     )
     sns.despine(ax=ax, left=True)
@@ -225,7 +253,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
                     zorder=3,
                     rasterized=len(marks) > DENSE,
                 )
-    ax.set_yticks(range(len(lanes)), lanes)
+    _labels_inside(fig, ax, lanes)
     measures = (
         data[data["lane"] == "Russian measure"]
         .sort_values(["event_date_start", "event_id"])
@@ -240,11 +268,11 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
         ax.annotate(
             redact(str(row["short_label"])),
             (row["event_date_start"], top),
-            xytext=(6, 10 + 10 * int(i)),
+            xytext=(6, 10 + 12 * int(i)),
             textcoords="offset points",
             ha="left",
             va="bottom",
-            fontsize=7,
+            fontsize=SMALLEST_TEXT,
             color="#333333",
             bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"},
             arrowprops={
@@ -255,7 +283,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
                 "shrinkB": 3,
             },
         )
-    ax.set_ylim(len(lanes) - 0.5, -0.6 - 0.33 * len(measures))
+    ax.set_ylim(len(lanes) - 0.5, -0.6 - 0.4 * len(measures))
     ax.xaxis.set_major_locator(mdates.AutoDateLocator())
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     legend_handles = [
@@ -268,9 +296,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
         handles=legend_handles,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.1),
-        ncol=3,
         frameon=False,
-        fontsize=7.5,
     )
     sns.despine(ax=ax, left=True)
     counts = data["lane"].value_counts()
@@ -305,6 +331,7 @@ def channels_by_case(
         ax=ax,
         orient="h",
     )
+    _labels_inside(fig, ax, order)
     ax.set(xlabel="Individuals whose case shows the channel", ylabel="")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(title="Side", frameon=False, loc="lower right")
@@ -361,12 +388,13 @@ def penalty_ranges(
             (hi, i),
             xytext=(6, -3),
             textcoords="offset points",
-            fontsize=7.5,
+            fontsize=SMALLEST_TEXT,
         )
-    ax.set_yticks(range(len(labels)), labels)
+    _labels_inside(fig, ax, labels)
     ax.set_ylim(len(labels) - 0.5, -0.6)
-    ax.set_xlim(0, max(22, float(data["penalty_max_years"].max()) + 4))
-    ax.set(xlabel="Years (imprisonment, or correctional labour where marked)", ylabel="")
+    # room right of the longest bar for its label, inside the chart's width
+    ax.set_xlim(0, max(25, float(data["penalty_max_years"].max()) + 7))
+    ax.set(xlabel="Years (imprisonment, or correctional\nlabour where marked)", ylabel="")
     sns.despine(ax=ax, left=True)
     parts = "; ".join(
         f"{r.row_label}: {'up to ' + format(float(r.penalty_max_years), 'g') if pd.isna(r.penalty_min_years) else format(float(r.penalty_min_years), 'g') + ' to ' + format(float(r.penalty_max_years), 'g')} years"
@@ -446,7 +474,7 @@ def deaths_over_time(
             (row.as_of_date_start, row.value),
             xytext=(7, dy * 2.2 - 3),
             textcoords="offset points",
-            fontsize=7.5,
+            fontsize=SMALLEST_TEXT,
         )
     ax.set(xlabel="Count as of", ylabel="Deaths counted")
     ax.set_ylim(0, float(deaths["value"].max()) * 1.2)
@@ -458,9 +486,8 @@ def deaths_over_time(
         handles,
         [titles.get(lab, lab) for lab in labels],
         loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
+        bbox_to_anchor=(0.0, -0.16),
         frameon=False,
-        fontsize=7,
     )
     sns.despine(ax=ax)
     parts = _listed(
