@@ -242,6 +242,9 @@ def _preview(args: argparse.Namespace) -> int:
                 f"--port {args.port}: give a port from 1 to 65535, or 0 for any free one"
             )
         serve(params, args.port)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the kernel is stopped
+        print("preview stopped", file=sys.stderr)
+        return exit_code(exc)
     except INPUT_ERRORS as exc:
         return _input_problem(exc)
     except PreviewError as exc:
