@@ -144,6 +144,8 @@ def test_word_file_citations_link_to_the_references(brief: Path, facts: Facts) -
     assert [t.split("]")[0] + "]" for t in listed] == [
         f"[{n}]" for n in range(1, facts.references + 1)
     ]
+    manifest = json.loads((brief / "brief.manifest.json").read_text(encoding="utf-8"))
+    assert f"data sha256 {manifest['data']['sha256']}" in texts[-1]  # the provenance, last
     body = document.element.body
     anchors = {h.get(f"{W}anchor") for h in body.iter(f"{W}hyperlink")} - {None}
     bookmarks = {b.get(f"{W}name") for b in body.iter(f"{W}bookmarkStart")}

@@ -125,6 +125,7 @@ def test_browser_sees_an_edit_then_the_problem_then_the_brief_and_ctrl_c_stops_a
             "document.body.innerText.includes('Central Asians on both sides, as edited')",
             timeout=120_000,
         )
+        page.locator(f"#ref-{SOURCE}").scroll_into_view_if_needed()
         page.screenshot(path=str(running.temp.parent / "after-edit.png"))
         # a broken row: the problems, not the brief of before
         line = edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "Z")
@@ -134,6 +135,7 @@ def test_browser_sees_an_edit_then_the_problem_then_the_brief_and_ctrl_c_stops_a
         assert status == "The data is invalid: no brief is shown"
         assert f"sources.csv:{line}: column 'reliability_grade'" in problems
         assert page.locator("#references").count() == 0
+        page.screenshot(path=str(running.temp.parent / "invalid.png"))
         # fixed: the brief again, with the edit
         edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "B")
         page.wait_for_selector("#references", timeout=120_000)

@@ -78,6 +78,13 @@ def _word_page(html: str, folder: Path) -> str:
         listing.drop_tree()
     for element in root.xpath("//article[@id] | //aside[@id]"):
         element.tag = "div"  # pandoc keeps a div's id as a bookmark, not an article's
+    main = root.find(".//main")
+    for footer in root.xpath("//body/footer"):
+        footer.tag = "div"  # the provenance: pandoc reads only <main> when there is one
+        if main is not None:
+            main.append(footer)
+    for kind in root.xpath("//*[self::h3 or self::h4 or self::h5]/span[@class='kind']"):
+        kind.text = f"— {kind.text or ''}"  # set apart by its style on the page
     for table in root.iter("table"):
         _set_column_widths(table)
     for n, img in enumerate(root.iter("img"), 1):
