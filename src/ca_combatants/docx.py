@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 PNG_DPI = 200
+LINE_CHARACTERS = 60  # characters one line of a table holds, cell padding included
 SVG_PREFIX = "data:image/svg+xml;base64,"
 PANDOC_TIMEOUT = 120  # seconds
 
@@ -111,13 +112,17 @@ def _set_column_widths(table: Any) -> None:
     columns = max(len(row) for row in rows)
     if columns < 2:
         return
-    weights = []
+    # each column first gets room for its longest word (a line of the page holds about
+    # LINE_CHARACTERS), so that no word breaks letter by letter; the rest of the width goes
+    # to the columns by how much text they hold
+    needs, means = [], []
     for i in range(columns):
         texts = [row[i].text_content().strip() for row in rows if len(row) > i]
-        mean = sum(len(text) for text in texts) / len(texts)
-        # wide enough for its longest word, so that no word is broken letter by letter
-        word = max((len(w) for text in texts for w in text.split()), default=0) + 2
-        weights.append(min(max(mean, word, 5.0), 45.0))
+        longest = max((len(w) for text in texts for w in text.split()), default=0)
+        needs.append((longest + 2) / LINE_CHARACTERS)
+        means.append(max(sum(len(text) for text in texts) / len(texts), 1.0))
+    spare = max(1.0 - sum(needs), 0.0)
+    weights = [need + spare * mean / sum(means) for need, mean in zip(needs, means, strict=True)]
     colgroup = lxml.html.Element("colgroup")
     for weight in weights:
         col = lxml.html.Element("col")
