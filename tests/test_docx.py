@@ -189,3 +189,18 @@ def test_a_chart_becomes_a_png_of_its_printed_size_at_200_dpi() -> None:
     with Image.open(io.BytesIO(png)) as image:
         assert image.size == (200, 100)  # one inch by half an inch
         assert round(image.info["dpi"][0]) == 200
+
+
+@pytest.mark.slow
+def test_a_render_without_docx_leaves_no_link_to_the_word_file_of_before(
+    brief: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(brief, out, symlinks=True)
+    assert (out / "brief.docx").is_symlink() and (out / "brief.docx").exists()
+    done = render(parse_params({}), out, "brief", formats=("html",))
+    assert set(done.files) == {"html", "ipynb", "manifest"}
+    assert not (out / "brief.docx").is_symlink() and not (out / "brief.docx").exists()
+    assert (out / "brief.html").exists() and not (out / "brief.pdf").exists()
