@@ -62,6 +62,96 @@ def _run_cell(source: str, namespace: dict[str, Any]) -> Any:
     return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
 
 
+CHARTS = (
+    "cases_by_country_side",
+    "deaths_over_time",
+    "timeline",
+    "channels_by_case",
+    "penalty_ranges",
+    "sides_compared",
+)
+CHARTS_KEPT = 64
+
+
+def _fingerprint(value: Any) -> Any:
+    """A hashable stand-in for a chart's argument: a frame by its content."""
+    import pandas as pd
+
+    if isinstance(value, pd.DataFrame):
+        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        return ("frame", tuple(value.columns), tuple(map(str, value.dtypes)), hashed)
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v) for v in value)
+    return ("value", repr(value))
+
+
+def keep_charts_drawn() -> None:
+    """In the preview's kernel only: a chart whose data did not change since the last render
+    is not drawn again (drawing is a third of a render). A chart function's result depends on
+    its data, its number and the redaction alone; charts of a redacting brief are always drawn,
+    since what redaction replaces is not among the arguments."""
+    from . import figures
+
+    if getattr(figures, "_kept_by_preview", False):
+        return
+    kept: dict[Any, Any] = {}
+    for name in CHARTS:
+        draw = getattr(figures, name)
+
+        def kept_draw(*args: Any, _draw: Any = draw, _name: str = name) -> Any:
+            redact = args[-1]
+            if getattr(getattr(redact, "__self__", None), "redacting", True):
+                return _draw(*args)
+            try:
+                key = (_name, _fingerprint(args[:-1]))
+            except (TypeError, ValueError):  # a frame of values pandas cannot hash: drawn
+                return _draw(*args)
+            if key not in kept:
+                if len(kept) >= CHARTS_KEPT:
+                    kept.pop(next(iter(kept)))
+                kept[key] = _draw(*args)
+            return kept[key]
+
+        setattr(figures, name, kept_draw)
+    figures._kept_by_preview = True  # type: ignore[attr-defined]
+
+
+def keep_templates_compiled() -> None:
+    """In the preview's kernel only: each brief makes its own template environment, which
+    compiles every template again; here the environments share the compiled code, kept in
+    memory by each template's source (an edited template is compiled afresh)."""
+    from jinja2 import BytecodeCache
+    from jinja2.bccache import Bucket
+
+    from . import brief
+
+    if getattr(brief, "_kept_by_preview", False):
+        return
+
+    class InMemory(BytecodeCache):
+        def __init__(self) -> None:
+            self.store: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            if bucket.key in self.store:
+                bucket.bytecode_from_string(self.store[bucket.key])
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.store[bucket.key] = bucket.bytecode_to_string()
+
+    shared = InMemory()
+    make = brief.template_environment
+
+    def environment(**options: Any) -> Any:
+        try:
+            return make(**{"bytecode_cache": shared, **options})
+        except TypeError:  # the environment chooses its own cache
+            return make(**options)
+
+    brief.template_environment = environment
+    brief._kept_by_preview = True  # type: ignore[attr-defined]
+
+
 def build_in_kernel(values: dict[str, Any], notebook: str, target: str) -> None:
     """Run in the preview's kernel: the notebook's cells with these parameters (injected after
     the parameters cell, as papermill does), then the page. Writes the page to `target` and
@@ -73,6 +163,8 @@ def build_in_kernel(values: dict[str, Any], notebook: str, target: str) -> None:
 
     outcome: dict[str, Any]
     try:
+        keep_charts_drawn()
+        keep_templates_compiled()
         params = parse_params(values)
         nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
         namespace: dict[str, Any] = {"__name__": "__main__"}
