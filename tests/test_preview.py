@@ -157,3 +157,15 @@ def test_browser_sees_an_edit_then_the_problem_then_the_brief_and_ctrl_c_stops_a
         time.sleep(0.1)
     assert live_processes(lambda pid, _fields: pid in kernels) == []
     assert list(running.temp.iterdir()) == []
+
+
+def test_a_chart_is_kept_only_for_the_same_data() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"country": ["KZ", "KG"], "cases": [2, 5]})
+    same = pd.DataFrame({"country": ["KZ", "KG"], "cases": [2, 5]})
+    edited = pd.DataFrame({"country": ["KZ", "KG"], "cases": [2, 6]})
+    assert preview._fingerprint((frame, 1)) == preview._fingerprint((same, 1))
+    assert preview._fingerprint((frame, 1)) != preview._fingerprint((edited, 1))
+    assert preview._fingerprint((frame, 1)) != preview._fingerprint((frame, 2))  # its number
+    assert preview._fingerprint((frame, ["Tajikistan"])) != preview._fingerprint((frame, []))
