@@ -53,9 +53,10 @@ test-fast: $(STAMP) ## Run the tests that start no kernel, render or browser
 batch: $(STAMP) ## Render one brief per country and side into reports/batch
 	$(BIN)/ca-brief batch --grid countries=KZ,KG,TJ,UZ,TM --grid side=russia,ukraine --output-dir reports/batch
 
-bench: $(STAMP) ## Print validation and rendering benchmarks
+bench: $(STAMP) ## Print validation, rendering and preview benchmarks
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_preview.py
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header --quiet -o requirements.lock

@@ -1,4 +1,4 @@
-"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`.
+"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`, `ca-brief preview`.
 
 Exit codes, the same for every command: 0 done; 1 the work failed (a cell raised, the PDF
 engine failed, the disk filled up, a brief of a batch failed); 2 the input is wrong (an
@@ -184,12 +184,14 @@ def _render(args: argparse.Namespace) -> int:
     try:
         params = parse_params(param_values(args))
         check_name(args.name)
+        formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
         done = render(
             params,
             Path(args.output_dir),
             args.name,
             notebook=Path(args.notebook),
             kernel=args.kernel,
+            formats=formats,
         )
     except INPUT_ERRORS as exc:
         return _input_problem(exc, params.data_path if params else None)
@@ -274,6 +276,28 @@ def _batch(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _preview(args: argparse.Namespace) -> int:
+    from .params import parse_params
+    from .preview import PreviewError, serve
+
+    try:
+        params = parse_params(param_values(args))
+        if not 0 <= args.port <= 65535:
+            raise ParamsError(
+                f"--port {args.port}: give a port from 1 to 65535, or 0 for any free one"
+            )
+        serve(params, args.port)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP: the kernel is stopped
+        print("preview stopped", file=sys.stderr)
+        return exit_code(exc)
+    except INPUT_ERRORS as exc:
+        return _input_problem(exc)
+    except PreviewError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ca-brief",
@@ -300,7 +324,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_notebook_options(r)
     r.add_argument("--output-dir", default="reports", help="where to write (default: reports/)")
     r.add_argument("--name", default="brief", help="file name stem (default: brief)")
+    r.add_argument(
+        "--format",
+        default="html,pdf",
+        metavar="LIST",
+        help="which of html, pdf, docx to write, joined by commas (default: html,pdf); the notebook and manifest are always written",
+    )
     r.set_defaults(func=_render)
+    v = sub.add_parser(
+        "preview",
+        help="serve the brief on 127.0.0.1 and render it again whenever the data, templates or package change",
+    )
+    _add_param_options(v)
+    v.add_argument(
+        "--port", type=int, default=8765, help="port on 127.0.0.1 (default: 8765; 0: any free port)"
+    )
+    v.set_defaults(func=_preview)
     b = sub.add_parser("batch", help="render many briefs in parallel, with an index.html")
     _add_param_options(b)
     _add_notebook_options(b)

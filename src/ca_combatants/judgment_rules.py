@@ -74,9 +74,7 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     if not {"assessed_on", "confidence", "judgment"} <= set(judgments.columns):
         return []  # a missing column is reported where the file is read
     found: list[Problem] = []
-    row_of = {
-        jid: int(i) for i, jid in zip(judgments.index, judgments["judgment_id"], strict=True)
-    }
+    row_of = {jid: int(i) for i, jid in zip(judgments.index, judgments["judgment_id"], strict=True)}
 
     for jid, text in zip(judgments["judgment_id"], judgments["judgment"], strict=True):
         hit = _ESTIMATIVE.search(text) if isinstance(text, str) else None

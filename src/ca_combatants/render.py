@@ -34,10 +34,13 @@ from .templates_env import template_environment
 SUFFIXES = {
     "html": ".html",
     "pdf": ".pdf",
+    "docx": ".docx",
     "ipynb": ".ipynb",
     "manifest": ".manifest.json",
     "references": ".references.json",
 }
+FORMATS = ("html", "pdf", "docx")  # chosen by --format; the rest always
+DEFAULT_FORMATS = ("html", "pdf")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 PACKAGES = (
     "ca-combatants",
@@ -298,6 +301,7 @@ def render(
     *,
     notebook: Path = NOTEBOOK,
     kernel: str = KERNEL_NAME,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
 ) -> Rendered:
     """Render NAME.{html,pdf,ipynb,manifest.json} into output_dir, all or nothing.
 
@@ -308,8 +312,15 @@ def render(
     previously published files as they were (an interruption that comes while the files are
     switched waits for the switch, and carries `published = True`). A relative `data_dir` or
     `output_dir` is taken from the current folder. `notebook` and `kernel` choose another
-    notebook with the same section cells, or another kernelspec."""
+    notebook with the same section cells, or another kernelspec. `formats` chooses which of
+    html, pdf and docx are written."""
     start = time.perf_counter()
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(
+            f"bad --format {','.join(formats)}: give one or more of {', '.join(FORMATS)}"
+        )
+    kinds = [k for k in SUFFIXES if k in formats or k not in FORMATS]
     check_name(name)
     if not notebook.is_file():
         raise OutputDirError(f"--notebook {notebook}: no such notebook")
@@ -329,9 +340,11 @@ def render(
                 raise
             manifest = build_manifest(params, describe(data_dir), name)
             html = page_html(params, section_html(nb), manifest)
-            stage.path(SUFFIXES["html"]).write_text(html, encoding="utf-8")
+            if "html" in formats:
+                stage.path(SUFFIXES["html"]).write_text(html, encoding="utf-8")
             try:
-                pdf.write_pdf(html, stage.path(SUFFIXES["pdf"]), manifest_attachment(manifest))
+                if "pdf" in formats:
+                    pdf.write_pdf(html, stage.path(SUFFIXES["pdf"]), manifest_attachment(manifest))
             except OSError:
                 raise
             except Exception as exc:  # the PDF engine's own errors are many and undocumented
@@ -340,10 +353,17 @@ def render(
                 json.dumps(references_csl(nb), indent=2, ensure_ascii=False) + "\n",
                 encoding="utf-8",
             )
+            if "docx" in formats:
+                from . import docx
+
+                try:
+                    docx.write_docx(html, stage.path(SUFFIXES["docx"]), manifest)
+                except docx.DocxError as exc:
+                    raise RenderError(f"the Word file failed: {exc}") from exc
             stage.path(SUFFIXES["manifest"]).write_text(
                 json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
             )
-            published = stage.publish(list(SUFFIXES.values()))
+            published = stage.publish([SUFFIXES[k] for k in kinds])
     except OSError as exc:  # a full disk, a folder removed under us
         where = f" ({exc.filename})" if exc.filename else ""
         raise RenderError(
@@ -352,5 +372,9 @@ def render(
         ) from None
     with contextlib.suppress(FileNotFoundError):
         failed_notebook.unlink()
-    files = {kind: published[suffix] for kind, suffix in SUFFIXES.items()}
+    for kind in FORMATS:  # a format an earlier render wrote, not this one: its link now dangles
+        link = folder / f"{name}{SUFFIXES[kind]}"
+        if kind not in kinds and link.is_symlink() and not link.exists():
+            link.unlink()
+    files = {kind: published[SUFFIXES[kind]] for kind in kinds}
     return Rendered(name, files, time.perf_counter() - start)
