@@ -16,8 +16,71 @@ from ._common import (
     capped,
     claim_rows,
     side_name,
+    told_before,
     with_claims,
 )
+
+# Reports the data ties to no case but that belong with a channel (an editorial choice)
+EXTRA_EVIDENCE = {
+    "tac_foreign_conscription": ["cl_gv_krasov"],
+    "tac_pmc": ["cl_gv_wagner_description", "cl_or_molkino_wagner", "cl_or_google_wagner"],
+    "tac_prison": ["cl_gv_similar_cases"],
+}
+QUALIFIED_TIMES = ("early", "mid", "late")
+
+
+def event_when(date: Any, precision: Any, worded: Any) -> str:
+    """The event's date as the brief writes it, keeping the source's 'early' or 'late'."""
+    text = format_date(date, precision)
+    if isinstance(worded, str) and precision == "month":
+        for word in QUALIFIED_TIMES:
+            if f"{word} " in worded.lower():
+                return f"{word} {text}"
+    return text
+
+
+def _combatant_speakers(scope: Scope) -> set[str]:
+    return set(scope.combatants["person_id"].tolist())
+
+
+def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
+    """Each channel with the claims that show it (told once: a claim goes under the first
+    channel that lists it; a fighter's own account is left to the section on the two sides)
+    and the persons in scope whose case shows it."""
+    te = scope.tactic_evidence  # only evidence whose claim is visible
+    tactics, _ = capped(scope.ds.tactics, TACTICS_MAX)
+    in_scope = set(scope.combatants["person_id"].tolist())
+    evidence = dict(tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False)))
+    earlier = told_before(scope, "recruitment_tactics")
+    speakers = _combatant_speakers(scope)
+    candidates = list(dict.fromkeys(te["claim_id"].tolist()))
+    candidates += [c for ids in EXTRA_EVIDENCE.values() for c in ids if scope.is_visible(c)]
+    said = scope.claims_frame(candidates)
+    speaker_of = dict(
+        zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
+    )
+    seen: set[str] = set()
+    found = []
+    for t in tactics.itertuples():
+        ev = evidence.get(t.tactic_id, te.iloc[0:0])
+        ids = list(dict.fromkeys(ev["claim_id"].tolist()))
+        ids += [c for c in EXTRA_EVIDENCE.get(t.tactic_id, []) if scope.is_visible(c)]
+        told = [
+            c
+            for c in dict.fromkeys(ids)
+            if c not in seen and c not in earlier and speaker_of.get(c) not in speakers
+        ]
+        seen.update(told)
+        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
+        found.append((t, ids, told, persons))
+    return found
+
+
+def told_claims(scope: Scope) -> list[str]:
+    """The claims this section tells (each fact once: later sections point here)."""
+    ids = [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
+    measures = scope.events[scope.events["event_type"] == "russian_measure"]
+    return ids + [c for g in scope.claim_ids_for("event_id", measures["event_id"]) for c in g]
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -59,22 +122,11 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    te = scope.tactic_evidence  # only evidence whose claim is visible
-    tactics, tactics_omitted = capped(scope.ds.tactics, TACTICS_MAX)
-    in_scope = set(scope.combatants["person_id"].tolist())
-    shown_evidence = te[te["tactic_id"].isin(list(tactics["tactic_id"]))]
-    evidence = dict(tuple(shown_evidence.groupby("tactic_id", sort=False)))
-    found = []
-    for t in tactics.itertuples():
-        ev = evidence.get(t.tactic_id, te.iloc[0:0])
-        claim_ids = list(dict.fromkeys(ev["claim_id"].tolist()))
-        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
-        found.append((t, claim_ids, persons))
-    shown_claims = scope.claims_frames(
-        [claim_ids[:CLAIMS_PER_ITEM_MAX] for _, claim_ids, _ in found]
-    )
+    tactics_omitted = max(0, len(scope.ds.tactics) - TACTICS_MAX)
+    found = _channel_claims(scope)
+    shown_claims = scope.claims_frames([told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found])
     rows = []
-    for (t, claim_ids, persons), claims in zip(found, shown_claims, strict=True):
+    for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
         rows.append(
             {
                 "tactic_id": t.tactic_id,
@@ -84,27 +136,33 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
+                "claim_ids": claim_ids,
                 "claims": claim_rows(scope, claims),
-                "claims_omitted": max(0, len(claim_ids) - CLAIMS_PER_ITEM_MAX),
+                "claims_omitted": max(0, len(told) - CLAIMS_PER_ITEM_MAX),
             }
         )
     by_category: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["n_reports"]:
             by_category.setdefault(row["category"], []).append(row)
+    reported = sorted((r for r in rows if r["n_reports"]), key=lambda r: -r["n_reports"])
+    in_cases = sorted((r for r in rows if r["n_cases"]), key=lambda r: -r["n_cases"])
     events = scope.events
     # the chart needs only these columns: a copy of every column would be large on a large dataset
     charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
         short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
     )
     counts = channel_counts(scope)
-    events_shown, events_omitted = capped(events, EVENTS_MAX)
+    # the brief lists Russia's measures; the full chronology is in the case-files annex
+    measures = events[events["event_type"] == "russian_measure"]
+    events_shown, events_omitted = capped(measures, EVENTS_MAX)
     events_shown = with_claims(scope, events_shown, "event_id")
     events_shown["when"] = [
-        format_date(d, p)
-        for d, p in zip(
+        event_when(d, p, w)
+        for d, p, w in zip(
             events_shown["event_date"].tolist(),
             events_shown["date_precision"].tolist(),
+            events_shown["date_text"].tolist(),
             strict=True,
         )
     ]
@@ -116,15 +174,27 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "taxonomy": rows,
         "tactics_omitted": tactics_omitted,
         "by_category": by_category,
-        "n_tactics_reported": sum(1 for r in rows if r["n_reports"]),
-        "n_measures": int((events["event_type"] == "russian_measure").sum()),
-        "events": events,
+        "n_tactics_reported": len(reported),
+        "most_reported": reported[:3],
+        "most_in_cases": in_cases[:3],
+        "n_without_cases": sum(1 for r in reported if not r["n_cases"]),
+        "n_measures": len(measures),
+        "n_events": len(events),
+        "first_event": event_when(events["event_date"].iloc[0], events["date_precision"].iloc[0], events["date_text"].iloc[0]) if len(events) else None,
+        "last_event": event_when(events["event_date"].iloc[-1], events["date_precision"].iloc[-1], events["date_text"].iloc[-1]) if len(events) else None,
+        "events": measures,  # Table 4 lists these
         "events_shown": events_shown,
         "events_omitted": events_omitted,
         "channel_counts": counts,
-        "contested": scope.with_discrepancy_texts(
-            contested[contested["discrepancy_id"].isin(contested_ids)]
-        ),
+        "contested": [
+            {
+                "subject": g["subject"].iloc[0],
+                "versions": list(zip(g["version"].tolist(), g["claim_id"].tolist(), strict=True)),
+            }
+            for _, g in contested[contested["discrepancy_id"].isin(contested_ids)].groupby(
+                "discrepancy_id", sort=False
+            )
+        ],
         "contested_omitted": contested_omitted,
         "charts": [  # in the order the template shows them
             Chart(

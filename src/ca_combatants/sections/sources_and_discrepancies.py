@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope, format_date
+from . import ANNEXES
 from ._common import DISCREPANCIES_MAX, SOURCES_MAX, capped
 
 GRADES = {
@@ -74,6 +75,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
             }
         )
     return {
+        "annex": ANNEXES["sources_and_discrepancies"],
         "sources": src,
         "sources_omitted": sources_omitted,
         "groups": groups,
