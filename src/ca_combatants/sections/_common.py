@@ -157,6 +157,14 @@ def told_before(scope: Scope, section: str) -> set[str]:
     return {c for c, s in told_in(scope).items() if s in earlier}
 
 
+def in_sentence(name: str) -> str:
+    """A label as it reads inside a sentence: 'Fast-track Russian citizenship' -> 'fast-track
+    Russian citizenship'; an initialism ('PMC recruiters') keeps its capitals."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
 def count_words(n: int, one: str, many: str, zero: str | None = None) -> str:
     """'no case', 'one case', 'four cases', '12 cases': numbers as an editor writes them."""
     if n == 0:

@@ -42,8 +42,18 @@ def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
     return shown, omitted
 
 
+def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
+    """A profile's text, or a pointer to the earlier profile that gives the same text."""
+    if not isinstance(text, str) or not text:
+        return None
+    if text in first_with:
+        return f"As for {first_with[text]}, above."
+    first_with[text] = name
+    return text
+
+
 def analyse(scope: Scope) -> dict[str, Any]:
-    from . import SECTION_ORDER
+    from . import SECTION_ORDER, SECTION_TITLES
 
     disc = scope.discrepancies
     told = told_in(scope)
@@ -62,10 +72,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
     # each fact once: a claim the brief proper tells is pointed to, not repeated
     untold = [[c for c in ids if c not in told] for ids in claim_ids]
     claims_of = scope.claims_frames(untold)
+    first_with: dict[str, str] = {}  # a record's text -> the first profile that gives it
     for n, (p, ids, rest, claims) in enumerate(
         zip(shown.itertuples(), claim_ids, untold, claims_of, strict=True), 1
     ):
         disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
+        disputed_claims = [c for c in ids if c in subjects]
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]
             if pd.notna(p.citizenships)
@@ -85,15 +97,16 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 + (" (inferred from context)" if p.side_basis == "inferred" else ""),
                 "status": STATUS_LABELS.get(p.status, p.status),
                 "unit": scope.org_name(p.unit_org_id) or "not stated",
-                "role": None if pd.isna(p.role) else p.role,
-                "notes": None if pd.isna(p.notes) else p.notes,
+                "role": _once(first_with, p.role, scope.person_name(p.person_id)),
+                "notes": _once(first_with, p.notes, scope.person_name(p.person_id)),
                 "public": bool(p.is_public_figure),
                 "claim_ids": ids,
                 "claims": claim_rows(scope, claims),
                 "told_in": [
-                    {"id": s, "number": SECTION_ORDER.index(s)} for s in sections
+                    {"id": s, "title": SECTION_TITLES[s]} for s in sections
                 ],
                 "disputed": disputed,
+                "disputed_claim_ids": disputed_claims,
             }
         )
     chronology, chronology_omitted = _chronology(scope)

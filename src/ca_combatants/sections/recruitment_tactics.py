@@ -1,4 +1,4 @@
-"""Recruitment tactics: the taxonomy, which cases show which channel, and a timeline of measures."""
+"""Recruitment tactics: the channels, the reports and cases that show each, and a timeline."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from ._common import (
     Chart,
     capped,
     claim_rows,
+    in_sentence,
     side_name,
     told_before,
+    told_in,
     with_claims,
 )
 
@@ -59,7 +61,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
     speaker_of = dict(
         zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
     )
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # claim -> the channel it is told under
     found = []
     for t in tactics.itertuples():
         ev = evidence.get(t.tactic_id, te.iloc[0:0])
@@ -70,7 +72,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
             for c in dict.fromkeys(ids)
             if c not in seen and c not in earlier and speaker_of.get(c) not in speakers
         ]
-        seen.update(told)
+        seen.update({c: str(t.name) for c in told})
         persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
         found.append((t, ids, told, persons))
     return found
@@ -78,9 +80,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
 
 def told_claims(scope: Scope) -> list[str]:
     """The claims this section tells (each fact once: later sections point here)."""
-    ids = [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
-    measures = scope.events[scope.events["event_type"] == "russian_measure"]
-    return ids + [c for g in scope.claim_ids_for("event_id", measures["event_id"]) for c in g]
+    return [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -126,18 +126,35 @@ def analyse(scope: Scope) -> dict[str, Any]:
     found = _channel_claims(scope)
     shown_claims = scope.claims_frames([told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found])
     rows = []
+    from . import SECTION_TITLES
+
+    where_told = told_in(scope)
+    under: dict[str, str] = {}
+    for t, _, told, _ in found:
+        under.update({c: str(t.name) for c in told})
     for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
+        told_rows = claim_rows(scope, claims)
+        elsewhere = list(
+            dict.fromkeys(
+                under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
+                for c in claim_ids
+                if c not in told
+            )
+        )
         rows.append(
             {
                 "tactic_id": t.tactic_id,
                 "name": t.name,
+                "name_in_sentence": in_sentence(str(t.name)),
                 "category": CATEGORY_LABELS[t.tactic_category],
                 "description": t.description,
                 "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
                 "claim_ids": claim_ids,
-                "claims": claim_rows(scope, claims),
+                "claims": told_rows,
+                "told_elsewhere": [w for w in elsewhere if w != t.name],
+                "flagged": any(c["cannot_be_right"] for c in told_rows),
                 "claims_omitted": max(0, len(told) - CLAIMS_PER_ITEM_MAX),
             }
         )
@@ -153,19 +170,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
     )
     counts = channel_counts(scope)
-    # the brief lists Russia's measures; the full chronology is in the case-files annex
     measures = events[events["event_type"] == "russian_measure"]
-    events_shown, events_omitted = capped(measures, EVENTS_MAX)
-    events_shown = with_claims(scope, events_shown, "event_id")
-    events_shown["when"] = [
-        event_when(d, p, w)
-        for d, p, w in zip(
-            events_shown["event_date"].tolist(),
-            events_shown["date_precision"].tolist(),
-            events_shown["date_text"].tolist(),
-            strict=True,
-        )
-    ]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     contested_ids, contested_omitted = capped(
         list(dict.fromkeys(contested["discrepancy_id"].tolist())), CLAIMS_PER_ITEM_MAX
@@ -182,9 +187,16 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "n_events": len(events),
         "first_event": event_when(events["event_date"].iloc[0], events["date_precision"].iloc[0], events["date_text"].iloc[0]) if len(events) else None,
         "last_event": event_when(events["event_date"].iloc[-1], events["date_precision"].iloc[-1], events["date_text"].iloc[-1]) if len(events) else None,
-        "events": measures,  # Table 4 lists these
-        "events_shown": events_shown,
-        "events_omitted": events_omitted,
+        # the section lists no events (the timeline charts them; the chronology in the case-files
+        # annex lists them), so no event table is numbered here
+        "events": events.iloc[0:0],
+        "event_claim_ids": [
+            c
+            for ids in scope.claim_ids_for("event_id", events["event_id"].iloc[[0, -1]])
+            for c in ids
+        ]
+        if len(events)
+        else [],
         "channel_counts": counts,
         "contested": [
             {
@@ -197,11 +209,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
         ],
         "contested_omitted": contested_omitted,
         "charts": [  # in the order the template shows them
-            Chart(
-                "channels_by_case",
-                bool((counts["cases"] > 0).any()) if not counts.empty else False,
-                lambda n, r: figures.channels_by_case(counts, n, r),
-            ),
             Chart("timeline", not events.empty, lambda n, r: figures.timeline(charted, n, r)),
         ],
     }

@@ -182,11 +182,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "person_claims": dict(zip(named, scope.claim_ids_for("person_id", named), strict=True)),
         "charts": [
             Chart(
-                "cases_by_country_side",
-                counts["cases"].sum() > 0,
-                lambda n, r: figures.cases_by_country_side(counts, n, r),
-            ),
-            Chart(
                 "deaths_over_time",
                 not charted.empty,
                 lambda n, r: figures.deaths_over_time(charted, n, r),

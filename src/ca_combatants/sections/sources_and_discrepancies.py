@@ -72,6 +72,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "summary": first["summary"],
                 "note": first["resolution_note"],
                 "versions": [_version(scope, v) for v in g.itertuples()],
+                "claim_ids": g["claim_id"].tolist(),
             }
         )
     return {

@@ -18,6 +18,7 @@ from ._common import (
     claim_rows,
     country_name,
     first_matching,
+    in_sentence,
     side_name,
     told_before,
 )
@@ -88,7 +89,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 ),
                 "paths": [f"{t} ({n})" for t, n in paths.items()],
                 "n_with_path": int(evidence["person_id"].nunique()),
-                "top_path": {"name": str(paths.index[0]), "n": int(paths.iloc[0])}
+                "top_path": {"name": in_sentence(str(paths.index[0])), "n": int(paths.iloc[0])}
                 if not paths.empty
                 else None,
                 "path_claim_ids": list(dict.fromkeys(evidence["claim_id"].tolist()))[
