@@ -153,7 +153,11 @@ def told_in(scope: Scope) -> dict[str, str]:
 
 def told_before(scope: Scope, section: str) -> set[str]:
     """Claims told by the sections of the brief proper that come before `section`."""
-    earlier = set(BRIEF_PROPER[: BRIEF_PROPER.index(section)]) if section in BRIEF_PROPER else set(BRIEF_PROPER)
+    earlier = (
+        set(BRIEF_PROPER[: BRIEF_PROPER.index(section)])
+        if section in BRIEF_PROPER
+        else set(BRIEF_PROPER)
+    )
     return {c for c, s in told_in(scope).items() if s in earlier}
 
 

@@ -24,7 +24,6 @@ from ._common import (
 from .recruitment_tactics import event_when
 
 
-
 def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
     """Dated events other than Russia's measures (the recruitment section lists those)."""
     events = scope.events[scope.events["event_type"] != "russian_measure"]
@@ -73,8 +72,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
     untold = [[c for c in ids if c not in told] for ids in claim_ids]
     claims_of = scope.claims_frames(untold)
     first_with: dict[str, str] = {}  # a record's text -> the first profile that gives it
-    for n, (p, ids, rest, claims) in enumerate(
-        zip(shown.itertuples(), claim_ids, untold, claims_of, strict=True), 1
+    for n, (p, ids, claims) in enumerate(
+        zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
     ):
         disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
         disputed_claims = [c for c in ids if c in subjects]
@@ -102,9 +101,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "public": bool(p.is_public_figure),
                 "claim_ids": ids,
                 "claims": claim_rows(scope, claims),
-                "told_in": [
-                    {"id": s, "title": SECTION_TITLES[s]} for s in sections
-                ],
+                "told_in": [{"id": s, "title": SECTION_TITLES[s]} for s in sections],
                 "disputed": disputed,
                 "disputed_claim_ids": disputed_claims,
             }

@@ -37,11 +37,7 @@ CASE_TYPES = {
 
 def _general(scope: Scope) -> list[str]:
     earlier = told_before(scope, "legal_exposure")
-    return [
-        c
-        for c in scope.claims_listed(GENERAL_CLAIMS)["claim_id"].tolist()
-        if c not in earlier
-    ]
+    return [c for c in scope.claims_listed(GENERAL_CLAIMS)["claim_id"].tolist() if c not in earlier]
 
 
 def told_claims(scope: Scope) -> list[str]:
@@ -128,7 +124,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     current = prov[prov["text_status"] != "superseded"]
     prison = current[current["penalty_kind"] == "imprisonment"]
     lighter = current[current["penalty_kind"] != "imprisonment"]
-    heaviest = prison.loc[prison["penalty_max_years"].astype(float).idxmax()] if not prison.empty else None
+    heaviest = (
+        prison.loc[prison["penalty_max_years"].astype(float).idxmax()] if not prison.empty else None
+    )
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
     # one bar per distinct provision version, as many as the table lists
     chart_rows = (
@@ -172,7 +170,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "text": _penalty_text(
                     r.penalty_min_years, r.penalty_max_years, r.penalty_kind, words=True
                 )
-                + (f" or a {r.additional_penalties}" if isinstance(r.additional_penalties, str) else ""),
+                + (
+                    f" or a {r.additional_penalties}"
+                    if isinstance(r.additional_penalties, str)
+                    else ""
+                ),
                 "where": f"{r.country_name}, {r.article_label}",
                 "offence": r.offence,
                 "claim_ids": scope.claims_about("provision_id", str(r.provision_id)),

@@ -10,7 +10,6 @@ from .. import figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
-    EVENTS_MAX,
     TACTICS_MAX,
     Chart,
     capped,
@@ -19,7 +18,6 @@ from ._common import (
     side_name,
     told_before,
     told_in,
-    with_claims,
 )
 
 # Reports the data ties to no case but that belong with a channel (an editorial choice)
@@ -52,7 +50,9 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
     te = scope.tactic_evidence  # only evidence whose claim is visible
     tactics, _ = capped(scope.ds.tactics, TACTICS_MAX)
     in_scope = set(scope.combatants["person_id"].tolist())
-    evidence = dict(tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False)))
+    evidence = dict(
+        tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False))
+    )
     earlier = told_before(scope, "recruitment_tactics")
     speakers = _combatant_speakers(scope)
     candidates = list(dict.fromkeys(te["claim_id"].tolist()))
@@ -81,6 +81,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
 def told_claims(scope: Scope) -> list[str]:
     """The claims this section tells (each fact once: later sections point here)."""
     return [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
+
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -185,8 +186,20 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "n_without_cases": sum(1 for r in reported if not r["n_cases"]),
         "n_measures": len(measures),
         "n_events": len(events),
-        "first_event": event_when(events["event_date"].iloc[0], events["date_precision"].iloc[0], events["date_text"].iloc[0]) if len(events) else None,
-        "last_event": event_when(events["event_date"].iloc[-1], events["date_precision"].iloc[-1], events["date_text"].iloc[-1]) if len(events) else None,
+        "first_event": event_when(
+            events["event_date"].iloc[0],
+            events["date_precision"].iloc[0],
+            events["date_text"].iloc[0],
+        )
+        if len(events)
+        else None,
+        "last_event": event_when(
+            events["event_date"].iloc[-1],
+            events["date_precision"].iloc[-1],
+            events["date_text"].iloc[-1],
+        )
+        if len(events)
+        else None,
         # the section lists no events (the timeline charts them; the chronology in the case-files
         # annex lists them), so no event table is numbered here
         "events": events.iloc[0:0],

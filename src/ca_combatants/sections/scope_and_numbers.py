@@ -135,7 +135,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     context = with_claims(scope, context, "figure_id")
     context["when"] = [
         as_of_phrase(d, p)
-        for d, p in zip(context["as_of_date"].tolist(), context["as_of_precision"].tolist(), strict=True)
+        for d, p in zip(
+            context["as_of_date"].tolist(), context["as_of_precision"].tolist(), strict=True
+        )
     ]
     ca = deaths[deaths["of_central_asians"]]
     other = deaths[~deaths["of_central_asians"]]
@@ -200,4 +202,8 @@ def told_claims(scope: Scope) -> list[str]:
     )
     f = figures[prose]
     ids = [c for group in scope.claim_ids_for("figure_id", f["figure_id"]) for c in group]
-    return ids + [c for c in ["cl_gv_no_tracking", "cl_gv_scope_small_numbers", *SCALE_CLAIMS] if scope.is_visible(c)]
+    return ids + [
+        c
+        for c in ["cl_gv_no_tracking", "cl_gv_scope_small_numbers", *SCALE_CLAIMS]
+        if scope.is_visible(c)
+    ]

@@ -6,7 +6,6 @@ from typing import Any
 
 import pandas as pd
 
-from .. import figures
 from ..dataset import isin
 from ..scope import Scope
 from ._common import (
@@ -14,7 +13,6 @@ from ._common import (
     CLAIMS_PER_ITEM_MAX,
     NAMES_MAX,
     STATUS_LABELS,
-    Chart,
     claim_rows,
     country_name,
     first_matching,
@@ -130,11 +128,5 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "columns": columns,
         "status_counts": status_counts,
         "general": general,
-        "charts": [
-            Chart(
-                "sides_compared",
-                int(status_counts["cases"].sum()) > 0,
-                lambda n, r: figures.sides_compared(status_counts, n, r),
-            )
-        ],
+        "charts": [],  # the status counts are told in the scope section
     }
