@@ -6,13 +6,11 @@ from typing import Any
 
 import pandas as pd
 
-from .. import figures
 from ..scope import Scope, format_date
 from ._common import (
     CASES_MAX,
     CLAIMS_PER_ITEM_MAX,
     PROVISIONS_MAX,
-    Chart,
     capped,
     claim_rows,
     country_name,
@@ -128,12 +126,6 @@ def analyse(scope: Scope) -> dict[str, Any]:
         prison.loc[prison["penalty_max_years"].astype(float).idxmax()] if not prison.empty else None
     )
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
-    # one bar per distinct provision version, as many as the table lists
-    chart_rows = (
-        prov[["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]]
-        .drop_duplicates()
-        .head(PROVISIONS_MAX)
-    )
     provisions, provisions_omitted = capped(prov, PROVISIONS_MAX)
     home_shown, home_omitted = _shown_cases(scope, home_cases)
     russian_shown, russian_omitted = _shown_cases(scope, russian_convictions)
@@ -193,13 +185,5 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "incentives_omitted": incentives_omitted,
         "n_incentives_told_before": n_told_before,
         "measures_omitted": measures_omitted,
-        "charts": [
-            Chart(
-                "penalty_ranges",
-                not prov.empty,
-                lambda n, r: figures.penalty_ranges(
-                    chart_rows, [country_name(c) for c in missing], n, r
-                ),
-            ),
-        ],
+        "charts": [],  # Table 4 gives the ranges; a chart of them cost half a page
     }

@@ -23,6 +23,7 @@ from ._common import (
 
 # What else the sources say about the scale, told here and nowhere else (an editorial choice)
 SCALE_CLAIMS = [
+    "cl_gv_four_countries_both_sides",
     "cl_gv_dozens_confirmed",
     "cl_or_cabar_tajik_deaths",
     "cl_or_cabar_uzbekistan",

@@ -24,7 +24,6 @@ from ._common import (
 GENERAL_MOTIVE_CLAIMS = [
     "cl_or_motives",
     "cl_or_voluntary_benefits",
-    "cl_gv_four_countries_both_sides",
     "cl_gv_more_on_russian_side",
 ]
 
