@@ -134,7 +134,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     incentive_claims = scope.claim_ids_for("figure_id", incentives["figure_id"])
     fresh = [not set(ids) <= earlier for ids in incentive_claims]
     n_told_before = len(fresh) - sum(fresh)
-    incentives = incentives[fresh]
+    incentives = incentives[pd.Series(fresh, index=incentives.index, dtype=bool)]
     incentives_shown, incentives_omitted = capped(incentives, CLAIMS_PER_ITEM_MAX)
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     measures_shown = with_claims(scope, measures_shown, "event_id")
