@@ -225,7 +225,9 @@ def as_number(text: str) -> int:
 def test_numbers_are_written_as_an_editor_writes_them() -> None:
     """One to nine in words, 10 and above in digits, in every number the prose checks."""
     html = "\n".join(Brief(BriefParams(), dataset()).render_section(s) for s in SECTION_ORDER)
-    spans = re.findall(r'<span class="num" data-key="[^"]+" data-value="([^"]+)">([^<]+)</span>', html)
+    spans = re.findall(
+        r'<span class="num" data-key="[^"]+" data-value="([^"]+)">([^<]+)</span>', html
+    )
     prose = [(int(float(v)), t) for v, t in spans if t.strip().lower() in NUMBER_WORDS]
     assert prose, "no number in words"
     for value, text in spans:

@@ -43,7 +43,7 @@ def _combatant_speakers(scope: Scope) -> set[str]:
     return set(scope.combatants["person_id"].tolist())
 
 
-def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str]]]:
+def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[str]]]:
     """Each channel with the claims that show it (told once: a claim goes under the first
     channel that lists it; a fighter's own account is left to the section on the two sides)
     and the persons in scope whose case shows it."""
