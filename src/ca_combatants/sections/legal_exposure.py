@@ -144,6 +144,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
         "n_countries_selected": len(scope.params.countries),
+        "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
         "heaviest": None
         if heaviest is None
         else {
