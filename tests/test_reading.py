@@ -268,6 +268,7 @@ def test_the_brief_tells_the_seed_facts_it_used_to_leave_out() -> None:
         "early March 2022",
         "early September",
         "reportedly in Molkino",
+        "Arab and African countries",  # Wagner's deployments
     ):
         assert fact in text, fact
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +95,9 @@ def own_words(quote: Any) -> str | None:
     return None
 
 
-def claim_rows(scope: Scope, claims: pd.DataFrame) -> list[dict[str, Any]]:
+def claim_rows(
+    scope: Scope, claims: pd.DataFrame, in_their_words: Collection[str] = ()
+) -> list[dict[str, Any]]:
     """Claims as template rows: statement, the speaker's own words (if the quote holds any), who
     said it, citation, and whether the claim is a version the register finds cannot be right."""
     # a version the register finds cannot be right, and which its source prints as it stands
@@ -124,6 +126,10 @@ def claim_rows(scope: Scope, claims: pd.DataFrame) -> list[dict[str, Any]]:
                 "credibility": int(c.information_credibility),
                 "second_hand": pd.notna(c.first_reported_by_org_id),
                 "cannot_be_right": c.claim_id in errors and int(c.information_credibility) >= 5,
+                # the source's own words, where the brief's short statement would drop a fact
+                "source_words": c.quote
+                if c.claim_id in in_their_words and isinstance(c.quote, str)
+                else None,
             }
         )
     return rows

@@ -26,6 +26,8 @@ EXTRA_EVIDENCE = {
     "tac_pmc": ["cl_gv_wagner_description", "cl_or_molkino_wagner", "cl_or_google_wagner"],
     "tac_prison": ["cl_gv_similar_cases"],
 }
+# where the short statement drops a fact the source gives (Wagner's deployments), its words
+IN_THEIR_WORDS = {"cl_gv_wagner_description"}
 QUALIFIED_TIMES = ("early", "mid", "late")
 
 
@@ -134,7 +136,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
     for t, _, told, _ in found:
         under.update({c: str(t.name) for c in told})
     for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
-        told_rows = claim_rows(scope, claims)
+        told_rows = claim_rows(scope, claims, IN_THEIR_WORDS)
         elsewhere = list(
             dict.fromkeys(
                 under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
