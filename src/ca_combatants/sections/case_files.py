@@ -1,4 +1,5 @@
-"""Case files: one short, cited profile per person in scope."""
+"""Annex A, case files and chronology: one short, cited profile per person in scope, then every
+dated event the brief does not list elsewhere."""
 
 from __future__ import annotations
 
@@ -8,11 +9,53 @@ import pandas as pd
 
 from ..dataset import isin
 from ..scope import Scope
-from ._common import CASE_FILES_MAX, STATUS_LABELS, capped, claim_rows, country_name, side_name
+from . import ANNEXES
+from ._common import (
+    CASE_FILES_MAX,
+    EVENTS_MAX,
+    STATUS_LABELS,
+    capped,
+    claim_rows,
+    country_name,
+    side_name,
+    told_in,
+    with_claims,
+)
+from .recruitment_tactics import event_when
+
+
+def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
+    """Dated events other than Russia's measures (the recruitment section lists those)."""
+    events = scope.events[scope.events["event_type"] != "russian_measure"]
+    shown, omitted = capped(events, EVENTS_MAX)
+    shown = with_claims(scope, shown, "event_id")
+    shown["when"] = [
+        event_when(d, p, w)
+        for d, p, w in zip(
+            shown["event_date"].tolist(),
+            shown["date_precision"].tolist(),
+            shown["date_text"].tolist(),
+            strict=True,
+        )
+    ]
+    return shown, omitted
+
+
+def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
+    """A profile's text, or a pointer to the earlier profile that gives the same text."""
+    if not isinstance(text, str) or not text:
+        return None
+    if text in first_with:
+        return f"As for {first_with[text]}, above."
+    first_with[text] = name
+    return text
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
+    from . import SECTION_ORDER, SECTION_TITLES
+
     disc = scope.discrepancies
+    told = told_in(scope)
     files = []
     shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
     shown_ids = shown["person_id"]
@@ -25,32 +68,50 @@ def analyse(scope: Scope) -> dict[str, Any]:
         shown_disc["claim_id"].tolist(), shown_disc["subject"].tolist(), strict=True
     ):
         subjects.setdefault(claim_id, []).append(subject)
-    claims_of = scope.claims_frames(claim_ids)
+    # each fact once: a claim the brief proper tells is pointed to, not repeated
+    untold = [[c for c in ids if c not in told] for ids in claim_ids]
+    claims_of = scope.claims_frames(untold)
+    first_with: dict[str, str] = {}  # a record's text -> the first profile that gives it
     for n, (p, ids, claims) in enumerate(
         zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
     ):
         disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
+        disputed_claims = [c for c in ids if c in subjects]
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]
             if pd.notna(p.citizenships)
             else []
         )
+        sections = sorted({told[c] for c in ids if c in told}, key=SECTION_ORDER.index)
         files.append(
             {
                 "anchor": f"case-{n}",
                 "name": scope.person_name(p.person_id),
-                "label": p.label,
+                # a named person's heading is the name: the label would restate the record
+                # without its hedges
+                "label": None if bool(p.is_named) else p.label,
                 "origin": country_name(p.country_of_origin),
                 "citizenships": ", ".join(citizenships) or "not stated",
                 "side": side_name(p.side)
                 + (" (inferred from context)" if p.side_basis == "inferred" else ""),
                 "status": STATUS_LABELS.get(p.status, p.status),
                 "unit": scope.org_name(p.unit_org_id) or "not stated",
-                "role": None if pd.isna(p.role) else p.role,
-                "notes": None if pd.isna(p.notes) else p.notes,
+                "role": _once(first_with, p.role, scope.person_name(p.person_id)),
+                "notes": _once(first_with, p.notes, scope.person_name(p.person_id)),
                 "public": bool(p.is_public_figure),
+                "claim_ids": ids,
                 "claims": claim_rows(scope, claims),
+                "told_in": [{"id": s, "title": SECTION_TITLES[s]} for s in sections],
                 "disputed": disputed,
+                "disputed_claim_ids": disputed_claims,
             }
         )
-    return {"files": files, "omitted": omitted, "charts": []}
+    chronology, chronology_omitted = _chronology(scope)
+    return {
+        "annex": ANNEXES["case_files"],
+        "files": files,
+        "omitted": omitted,
+        "chronology": chronology,
+        "chronology_omitted": chronology_omitted,
+        "charts": [],
+    }

@@ -6,23 +6,56 @@ from typing import Any
 
 import pandas as pd
 
-from .. import figures
 from ..scope import Scope, format_date
 from ._common import (
     CASES_MAX,
     CLAIMS_PER_ITEM_MAX,
     PROVISIONS_MAX,
-    Chart,
     capped,
     claim_rows,
     country_name,
+    told_before,
     with_claims,
 )
 
+# What the articles say of the law in general, told here (an editorial choice)
+GENERAL_CLAIMS = [
+    "cl_gv_mass_unlikely",
+    "cl_or_similar_liability",
+    "cl_or_fear_return",
+    "cl_gv_sandwiched",
+    "cl_or_commissioner_50",
+]
+CASE_TYPES = {
+    "criminal_case": "criminal case",
+    "conviction": "conviction",
+    "extradition": "extradition",
+}
 
-def _penalty_text(low: Any, high: Any, kind: str) -> str:
-    hi = f"{float(high):g}"
-    years = f"up to {hi} years" if pd.isna(low) else f"{float(low):g} to {hi} years"
+
+def _general(scope: Scope) -> list[str]:
+    earlier = told_before(scope, "legal_exposure")
+    return [c for c in scope.claims_listed(GENERAL_CLAIMS)["claim_id"].tolist() if c not in earlier]
+
+
+def told_claims(scope: Scope) -> list[str]:
+    """The claims this section tells (each fact once: later sections point here)."""
+    measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
+    ids = _general(scope)
+    ids += [c for g in scope.claim_ids_for("event_id", measures["event_id"]) for c in g]
+    return ids
+
+
+def _years(value: Any, words: bool) -> str:
+    number = f"{float(value):g}"
+    small = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    return small[int(number)] if words and number.isdigit() and 0 < int(number) < 10 else number
+
+
+def _penalty_text(low: Any, high: Any, kind: str, words: bool = False) -> str:
+    """'5 to 9 years' (in tables) or 'five to nine years' (in prose)."""
+    hi = _years(high, words)
+    years = f"up to {hi} years" if pd.isna(low) else f"{_years(low, words)} to {hi} years"
     return years if kind == "imprisonment" else f"{years} of correctional labour"
 
 
@@ -33,6 +66,8 @@ def _shown_cases(scope: Scope, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     shown["who"] = [
         scope.person_name(p) if pd.notna(p) else "" for p in shown["person_id"].tolist()
     ]
+    shown["state"] = shown["jurisdiction"].map(lambda c: "Russia" if c == "RU" else country_name(c))
+    shown["what"] = shown["case_type"].map(lambda t: CASE_TYPES.get(t, str(t).replace("_", " ")))
     shown["when"] = [
         format_date(d, p) if pd.notna(d) else "date not reported"
         for d, p in zip(
@@ -83,30 +118,64 @@ def analyse(scope: Scope) -> dict[str, Any]:
     incentives = scope.figures[
         scope.figures["figure_category"].isin(["service_term", "pay"])
     ].copy()
-    general_ids = [
-        "cl_gv_mass_unlikely",
-        "cl_or_similar_liability",
-        "cl_or_fear_return",
-        "cl_gv_sandwiched",
-    ]
-    general = claim_rows(scope, scope.claims_listed(general_ids))
-    measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
-    # one bar per distinct provision version, as many as the table lists
-    chart_rows = (
-        prov[["row_label", "penalty_min_years", "penalty_max_years", "text_status", "penalty_kind"]]
-        .drop_duplicates()
-        .head(PROVISIONS_MAX)
+    general = claim_rows(scope, scope.claims_frame(_general(scope)))
+    current = prov[prov["text_status"] != "superseded"]
+    prison = current[current["penalty_kind"] == "imprisonment"]
+    lighter = current[current["penalty_kind"] != "imprisonment"]
+    heaviest = (
+        prison.loc[prison["penalty_max_years"].astype(float).idxmax()] if not prison.empty else None
     )
+    measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
     provisions, provisions_omitted = capped(prov, PROVISIONS_MAX)
     home_shown, home_omitted = _shown_cases(scope, home_cases)
     russian_shown, russian_omitted = _shown_cases(scope, russian_convictions)
+    # a figure told with a recruitment channel is not told again
+    earlier = told_before(scope, "legal_exposure")
+    incentive_claims = scope.claim_ids_for("figure_id", incentives["figure_id"])
+    fresh = [not set(ids) <= earlier for ids in incentive_claims]
+    n_told_before = len(fresh) - sum(fresh)
+    incentives = incentives[pd.Series(fresh, index=incentives.index, dtype=bool)]
     incentives_shown, incentives_omitted = capped(incentives, CLAIMS_PER_ITEM_MAX)
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
+    measures_shown = with_claims(scope, measures_shown, "event_id")
     return {
         "provisions": with_claims(scope, provisions, "provision_id"),
         "provisions_omitted": provisions_omitted,
         "missing_countries": [country_name(c) for c in missing],
         "n_countries_with_statute": int(prov["country"].nunique()),
+        "n_countries_selected": len(scope.params.countries),
+        "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
+        "heaviest": None
+        if heaviest is None
+        else {
+            "text": _penalty_text(
+                heaviest["penalty_min_years"],
+                heaviest["penalty_max_years"],
+                heaviest["penalty_kind"],
+                words=True,
+            ),
+            "where": f"{heaviest['country_name']}, {heaviest['article_label']}",
+            "offence": heaviest["offence"],
+            "claim_ids": scope.claims_about("provision_id", str(heaviest["provision_id"])),
+        },
+        "lighter": [
+            {
+                "text": _penalty_text(
+                    r.penalty_min_years, r.penalty_max_years, r.penalty_kind, words=True
+                )
+                + (
+                    f" or a {r.additional_penalties}"
+                    if isinstance(r.additional_penalties, str)
+                    else ""
+                ),
+                "where": f"{r.country_name}, {r.article_label}",
+                "offence": r.offence,
+                "claim_ids": scope.claims_about("provision_id", str(r.provision_id)),
+            }
+            for r in lighter.itertuples()
+        ],
+        "n_home_cases_people": int(home_cases["person_id"].notna().sum()),
+        "n_convictions_home": int((home_cases["case_type"] == "conviction").sum()),
         "home_cases": home_shown,
         "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
         "russian_convictions": russian_shown,
@@ -115,14 +184,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "general": general,
         "measures": measures_shown,
         "incentives_omitted": incentives_omitted,
+        "n_incentives_told_before": n_told_before,
         "measures_omitted": measures_omitted,
-        "charts": [
-            Chart(
-                "penalty_ranges",
-                not prov.empty,
-                lambda n, r: figures.penalty_ranges(
-                    chart_rows, [country_name(c) for c in missing], n, r
-                ),
-            ),
-        ],
+        "charts": [],  # Table 4 gives the ranges; a chart of them cost half a page
     }

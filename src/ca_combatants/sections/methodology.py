@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..params import COUNTRY_NAMES
 from ..scope import Scope
+from . import ANNEXES
 
 CREDIBILITY = {
     1: "confirmed by other sources",
@@ -30,7 +32,14 @@ def analyse(scope: Scope) -> dict[str, Any]:
         for r in descriptor["resources"]
     ]
     cred = scope.claims["information_credibility"].value_counts().sort_index()
+    with_statute = set(scope.ds.legal_provisions["country"].tolist())
+    sources = scope.sources
+    archived = sources[sources["source_kind"] == "archived_article"]
     return {
+        "annex": ANNEXES["methodology"],
+        "n_archived": len(archived),
+        "n_web": len(sources) - len(archived),
+        "no_statute": [name for code, name in COUNTRY_NAMES.items() if code not in with_statute],
         "dictionary": dictionary,
         "credibility": [
             {"grade": int(g), "label": CREDIBILITY[int(g)], "n": int(n)} for g, n in cred.items()

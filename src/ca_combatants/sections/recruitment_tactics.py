@@ -1,4 +1,4 @@
-"""Recruitment tactics: the taxonomy, which cases show which channel, and a timeline of measures."""
+"""Recruitment tactics: the channels, the reports and cases that show each, and a timeline."""
 
 from __future__ import annotations
 
@@ -10,14 +10,80 @@ from .. import figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
-    EVENTS_MAX,
     TACTICS_MAX,
     Chart,
     capped,
     claim_rows,
+    in_sentence,
     side_name,
-    with_claims,
+    told_before,
+    told_in,
 )
+
+# Reports the data ties to no case but that belong with a channel (an editorial choice)
+EXTRA_EVIDENCE = {
+    "tac_foreign_conscription": ["cl_gv_krasov"],
+    "tac_pmc": ["cl_gv_wagner_description", "cl_or_molkino_wagner", "cl_or_google_wagner"],
+    "tac_prison": ["cl_gv_similar_cases"],
+}
+# where the short statement drops a fact the source gives (Wagner's deployments), its words
+IN_THEIR_WORDS = {"cl_gv_wagner_description"}
+QUALIFIED_TIMES = ("early", "mid", "late")
+
+
+def event_when(date: Any, precision: Any, worded: Any) -> str:
+    """The event's date as the brief writes it, keeping the source's 'early' or 'late'."""
+    text = format_date(date, precision)
+    if isinstance(worded, str) and precision == "month":
+        for word in QUALIFIED_TIMES:
+            if f"{word} " in worded.lower():
+                return f"{word} {text}"
+    return text
+
+
+def _combatant_speakers(scope: Scope) -> set[str]:
+    return set(scope.combatants["person_id"].tolist())
+
+
+def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[str]]]:
+    """Each channel with the claims that show it (told once: a claim goes under the first
+    channel that lists it; a fighter's own account is left to the section on the two sides)
+    and the persons in scope whose case shows it."""
+    te = scope.tactic_evidence  # only evidence whose claim is visible
+    tactics, _ = capped(scope.ds.tactics, TACTICS_MAX)
+    in_scope = set(scope.combatants["person_id"].tolist())
+    evidence = dict(
+        tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False))
+    )
+    earlier = told_before(scope, "recruitment_tactics")
+    speakers = _combatant_speakers(scope)
+    candidates = list(dict.fromkeys(te["claim_id"].tolist()))
+    candidates += [c for ids in EXTRA_EVIDENCE.values() for c in ids if scope.is_visible(c)]
+    said = scope.claims_frame(candidates)
+    speaker_of = dict(
+        zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
+    )
+    seen: dict[str, str] = {}  # claim -> the channel it is told under
+    found = []
+    for t in tactics.itertuples():
+        ev = evidence.get(t.tactic_id, te.iloc[0:0])
+        ids = list(dict.fromkeys(ev["claim_id"].tolist()))
+        ids += [c for c in EXTRA_EVIDENCE.get(t.tactic_id, []) if scope.is_visible(c)]
+        told = [
+            c
+            for c in dict.fromkeys(ids)
+            if c not in seen and c not in earlier and speaker_of.get(c) not in speakers
+        ]
+        seen.update({c: str(t.name) for c in told})
+        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
+        found.append((t, ids, told, persons))
+    return found
+
+
+def told_claims(scope: Scope) -> list[str]:
+    """The claims this section tells (each fact once: later sections point here)."""
+    return [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
+
 
 CATEGORY_LABELS = {
     "coercion": "Coercion",
@@ -59,55 +125,55 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    te = scope.tactic_evidence  # only evidence whose claim is visible
-    tactics, tactics_omitted = capped(scope.ds.tactics, TACTICS_MAX)
-    in_scope = set(scope.combatants["person_id"].tolist())
-    shown_evidence = te[te["tactic_id"].isin(list(tactics["tactic_id"]))]
-    evidence = dict(tuple(shown_evidence.groupby("tactic_id", sort=False)))
-    found = []
-    for t in tactics.itertuples():
-        ev = evidence.get(t.tactic_id, te.iloc[0:0])
-        claim_ids = list(dict.fromkeys(ev["claim_id"].tolist()))
-        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
-        found.append((t, claim_ids, persons))
-    shown_claims = scope.claims_frames(
-        [claim_ids[:CLAIMS_PER_ITEM_MAX] for _, claim_ids, _ in found]
-    )
+    tactics_omitted = max(0, len(scope.ds.tactics) - TACTICS_MAX)
+    found = _channel_claims(scope)
+    shown_claims = scope.claims_frames([told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found])
     rows = []
-    for (t, claim_ids, persons), claims in zip(found, shown_claims, strict=True):
+    from . import SECTION_TITLES
+
+    where_told = told_in(scope)
+    under: dict[str, str] = {}
+    for t, _, told, _ in found:
+        under.update({c: str(t.name) for c in told})
+    for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
+        told_rows = claim_rows(scope, claims, IN_THEIR_WORDS)
+        elsewhere = list(
+            dict.fromkeys(
+                under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
+                for c in claim_ids
+                if c not in told
+            )
+        )
         rows.append(
             {
                 "tactic_id": t.tactic_id,
                 "name": t.name,
+                "name_in_sentence": in_sentence(str(t.name)),
                 "category": CATEGORY_LABELS[t.tactic_category],
                 "description": t.description,
                 "n_reports": len(claim_ids),
                 "n_cases": len(persons),
                 "persons": persons,
-                "claims": claim_rows(scope, claims),
-                "claims_omitted": max(0, len(claim_ids) - CLAIMS_PER_ITEM_MAX),
+                "claim_ids": claim_ids,
+                "claims": told_rows,
+                "told_elsewhere": [w for w in elsewhere if w != t.name],
+                "flagged": any(c["cannot_be_right"] for c in told_rows),
+                "claims_omitted": max(0, len(told) - CLAIMS_PER_ITEM_MAX),
             }
         )
     by_category: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         if row["n_reports"]:
             by_category.setdefault(row["category"], []).append(row)
+    reported = sorted((r for r in rows if r["n_reports"]), key=lambda r: -r["n_reports"])
+    in_cases = sorted((r for r in rows if r["n_cases"]), key=lambda r: -r["n_cases"])
     events = scope.events
     # the chart needs only these columns: a copy of every column would be large on a large dataset
     charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
         short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
     )
     counts = channel_counts(scope)
-    events_shown, events_omitted = capped(events, EVENTS_MAX)
-    events_shown = with_claims(scope, events_shown, "event_id")
-    events_shown["when"] = [
-        format_date(d, p)
-        for d, p in zip(
-            events_shown["event_date"].tolist(),
-            events_shown["date_precision"].tolist(),
-            strict=True,
-        )
-    ]
+    measures = events[events["event_type"] == "russian_measure"]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     contested_ids, contested_omitted = capped(
         list(dict.fromkeys(contested["discrepancy_id"].tolist())), CLAIMS_PER_ITEM_MAX
@@ -116,22 +182,48 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "taxonomy": rows,
         "tactics_omitted": tactics_omitted,
         "by_category": by_category,
-        "n_tactics_reported": sum(1 for r in rows if r["n_reports"]),
-        "n_measures": int((events["event_type"] == "russian_measure").sum()),
-        "events": events,
-        "events_shown": events_shown,
-        "events_omitted": events_omitted,
+        "n_tactics_reported": len(reported),
+        "most_reported": reported[:3],
+        "most_in_cases": in_cases[:3],
+        "n_without_cases": sum(1 for r in reported if not r["n_cases"]),
+        "n_measures": len(measures),
+        "n_events": len(events),
+        "first_event": event_when(
+            events["event_date"].iloc[0],
+            events["date_precision"].iloc[0],
+            events["date_text"].iloc[0],
+        )
+        if len(events)
+        else None,
+        "last_event": event_when(
+            events["event_date"].iloc[-1],
+            events["date_precision"].iloc[-1],
+            events["date_text"].iloc[-1],
+        )
+        if len(events)
+        else None,
+        # the section lists no events (the timeline charts them; the chronology in the case-files
+        # annex lists them), so no event table is numbered here
+        "events": events.iloc[0:0],
+        "event_claim_ids": [
+            c
+            for ids in scope.claim_ids_for("event_id", events["event_id"].iloc[[0, -1]])
+            for c in ids
+        ]
+        if len(events)
+        else [],
         "channel_counts": counts,
-        "contested": scope.with_discrepancy_texts(
-            contested[contested["discrepancy_id"].isin(contested_ids)]
-        ),
+        "contested": [
+            {
+                "subject": g["subject"].iloc[0],
+                "versions": list(zip(g["version"].tolist(), g["claim_id"].tolist(), strict=True)),
+            }
+            for _, g in contested[contested["discrepancy_id"].isin(contested_ids)].groupby(
+                "discrepancy_id", sort=False
+            )
+        ],
         "contested_omitted": contested_omitted,
         "charts": [  # in the order the template shows them
-            Chart(
-                "channels_by_case",
-                bool((counts["cases"] > 0).any()) if not counts.empty else False,
-                lambda n, r: figures.channels_by_case(counts, n, r),
-            ),
             Chart("timeline", not events.empty, lambda n, r: figures.timeline(charted, n, r)),
         ],
     }

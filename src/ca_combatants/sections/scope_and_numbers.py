@@ -15,10 +15,20 @@ from ._common import (
     STATUS_LABELS,
     Chart,
     capped,
+    claim_rows,
     country_name,
     side_name,
     with_claims,
 )
+
+# What else the sources say about the scale, told here and nowhere else (an editorial choice)
+SCALE_CLAIMS = [
+    "cl_gv_four_countries_both_sides",
+    "cl_gv_dozens_confirmed",
+    "cl_or_cabar_tajik_deaths",
+    "cl_or_cabar_uzbekistan",
+]
+CONTEXT_CATEGORIES = ["migrants", "citizenship"]
 
 QUALIFIER_LABELS = {
     "at_least": "at least",
@@ -26,6 +36,16 @@ QUALIFIER_LABELS = {
     "exact": "exactly",
     "more_than": "more than",
 }
+
+
+def as_of_phrase(date: Any, precision: Any) -> str:
+    """'as of 14 June 2023', 'in 2022', 'by 23 March 2023' (never 'as of by')."""
+    text = format_date(date, precision)
+    if precision == "on_or_before" or text.startswith(("by ", "around ")):
+        return text
+    if precision in ("year", "month", "season"):
+        return f"in {text}"
+    return f"as of {text}"
 
 
 def case_counts(scope: Scope) -> pd.DataFrame:
@@ -95,6 +115,9 @@ def death_counts(scope: Scope) -> pd.DataFrame:
         format_date(d, p)
         for d, p in zip(f["as_of_date"].tolist(), f["as_of_precision"].tolist(), strict=True)
     ]
+    # a count of Central Asians names the states it covers; other populations (all Russian
+    # dead, Wagner's dead in a relative's words) are kept apart, for scale only
+    f["of_central_asians"] = f["country_scope"].notna() & (f["country_scope"] != "")
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 
@@ -106,11 +129,36 @@ def analyse(scope: Scope) -> dict[str, Any]:
     # only counts of Central Asian populations go on the chart; all counts go in the table
     charted = deaths[deaths["value"].notna() & deaths["country_scope"].notna()].copy()
     charted["value"] = charted["value"].astype(float)
-    migrants, migrants_omitted = capped(
-        scope.figures[scope.figures["figure_category"] == "migrants"], CLAIMS_PER_ITEM_MAX
+    context, migrants_omitted = capped(
+        scope.figures[scope.figures["figure_category"].isin(CONTEXT_CATEGORIES)],
+        CLAIMS_PER_ITEM_MAX,
     )
-    deaths_shown, deaths_omitted = capped(deaths, DEATH_COUNTS_MAX)
+    context = with_claims(scope, context, "figure_id")
+    context["when"] = [
+        as_of_phrase(d, p)
+        for d, p in zip(
+            context["as_of_date"].tolist(), context["as_of_precision"].tolist(), strict=True
+        )
+    ]
+    ca = deaths[deaths["of_central_asians"]]
+    other = deaths[~deaths["of_central_asians"]]
+    deaths_shown, deaths_omitted = capped(ca, DEATH_COUNTS_MAX)
+    other_shown, other_omitted = capped(other, DEATH_COUNTS_MAX)
+    deaths_shown = with_claims(scope, deaths_shown, "figure_id")
+    # the latest count covering more than one state: the best single guide to scale
+    wide = deaths_shown[deaths_shown["country_scope"].str.contains(";", regex=False)]
+    latest = None
+    if not wide.empty:
+        w = wide.iloc[-1]
+        latest = {
+            "value_text": w["value_text"],
+            "measure": w["measure"],
+            "when": as_of_phrase(w["as_of_date"], w["as_of_precision"]),
+            "counter": w["counter"],
+            "claim_ids": w["claim_ids"],
+        }
     named = people["person_id"][:NAMES_MAX]
+    scale = claim_rows(scope, scope.claims_listed(SCALE_CLAIMS))
     return {
         "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
         "n_total": len(people),
@@ -123,18 +171,19 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "status_rows": [
             {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
         ],
-        "deaths": deaths,
-        "deaths_shown": with_claims(scope, deaths_shown, "figure_id"),
+        "deaths": ca,  # Table 2 lists counts of Central Asians only
+        "n_ca_counts": len(ca),
+        "deaths_shown": deaths_shown,
         "deaths_omitted": deaths_omitted,
-        "migrants": migrants,
+        "other_counts": with_claims(scope, other_shown, "figure_id"),
+        "other_omitted": other_omitted,
+        "latest_wide_count": latest,
+        "no_tracking": [c for c in ["cl_gv_no_tracking"] if scope.is_visible(c)],
+        "scale": scale,
+        "migrants": context,
         "migrants_omitted": migrants_omitted,
         "person_claims": dict(zip(named, scope.claim_ids_for("person_id", named), strict=True)),
         "charts": [
-            Chart(
-                "cases_by_country_side",
-                counts["cases"].sum() > 0,
-                lambda n, r: figures.cases_by_country_side(counts, n, r),
-            ),
             Chart(
                 "deaths_over_time",
                 not charted.empty,
@@ -142,3 +191,20 @@ def analyse(scope: Scope) -> dict[str, Any]:
             ),
         ],
     }
+
+
+def told_claims(scope: Scope) -> list[str]:
+    """The claims this section tells (each fact once: later sections point here)."""
+    # counts in Table 2 are looked up there, not told: a later section may tell them in prose
+    figures = scope.figures
+    prose = figures["figure_category"].isin(CONTEXT_CATEGORIES) | (
+        (figures["figure_category"] == "deaths")
+        & (figures["country_scope"].isna() | (figures["country_scope"] == ""))
+    )
+    f = figures[prose]
+    ids = [c for group in scope.claim_ids_for("figure_id", f["figure_id"]) for c in group]
+    return ids + [
+        c
+        for c in ["cl_gv_no_tracking", "cl_gv_scope_small_numbers", *SCALE_CLAIMS]
+        if scope.is_visible(c)
+    ]

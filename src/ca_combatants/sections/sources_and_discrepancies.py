@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..scope import Scope, format_date
+from . import ANNEXES
 from ._common import DISCREPANCIES_MAX, SOURCES_MAX, capped
 
 GRADES = {
@@ -71,9 +72,11 @@ def analyse(scope: Scope) -> dict[str, Any]:
                 "summary": first["summary"],
                 "note": first["resolution_note"],
                 "versions": [_version(scope, v) for v in g.itertuples()],
+                "claim_ids": g["claim_id"].tolist(),
             }
         )
     return {
+        "annex": ANNEXES["sources_and_discrepancies"],
         "sources": src,
         "sources_omitted": sources_omitted,
         "groups": groups,
