@@ -30,6 +30,7 @@ from .paths import NOTEBOOK, TEMPLATES_DIR
 from .render import RenderError, check_name, render
 from .templates_env import template_environment
 
+INDEX_NAME = "index"  # the batch writes index.html
 INTERRUPTED = "interrupted: nothing was published"
 NOT_STARTED = "not started: the batch was interrupted"
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -55,6 +56,10 @@ class Outcome:
 def _unique(jobs: list[Job]) -> list[Job]:
     seen: dict[str, int] = {}
     for i, job in enumerate(jobs, 1):
+        if job.name == INDEX_NAME:
+            raise ParamsError(
+                f"brief {i} is named {INDEX_NAME!r}, which the batch's own index.html takes; give it another name"
+            )
         if job.name in seen:
             raise ParamsError(
                 f"briefs {seen[job.name]} and {i} would both be named {job.name!r}; give each a different name or values"
@@ -94,10 +99,10 @@ def jobs_from_list(items: object, base: dict[str, Any], folder: Path) -> list[Jo
         values = dict(base)
         for key, value in item.items():
             if key != "name":
-                values[key] = (
-                    os.path.normpath(folder / value) if is_path(str(key)) and value else value
-                )
-        name = str(item.get("name", f"brief-{i:03d}"))
+                wanted_path = is_path(str(key)) and isinstance(value, str) and value
+                values[key] = os.path.normpath(folder / value) if wanted_path else value
+        given = item.get("name")
+        name = f"brief-{i:03d}" if given is None else str(given)
         try:
             jobs.append(Job(check_name(name), parse_params(values)))
         except (ParamsError, ValueError) as exc:
@@ -111,15 +116,22 @@ _rendering = False  # this worker is rendering a brief: the first ending signal 
 _stopping = False  # an ending signal came: this worker starts no other brief
 
 
+_batch_pid = 0  # the batch that started this worker
+
+
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
     global _stopping
     first = not _stopping
     _stopping = True
     if _rendering and first:
         raise Interrupted(signum)
+    if not _rendering and os.getppid() != _batch_pid:
+        os._exit(128 + signum)  # the batch is gone: no one will hand this worker a brief
 
 
 def _start_worker() -> None:
+    global _batch_pid
+    _batch_pid = os.getppid()
     for s in _SIGNALS:
         signal.signal(s, _on_signal)
     if sys.platform.startswith("linux"):  # end with the batch, however the batch ends
@@ -139,6 +151,8 @@ def _run(job: Job, output_dir: Path, notebook: Path, kernel: str) -> Outcome:
         files = {k: str(v) for k, v in done.files.items()}
         return Outcome(job.name, True, time.perf_counter() - start, "ok", files)
     except KeyboardInterrupt:
+        if os.getppid() != _batch_pid:
+            os._exit(1)  # its batch was killed: the brief has cleaned up, and no one waits
         return Outcome(job.name, False, time.perf_counter() - start, INTERRUPTED)
     except Exception as exc:  # one brief's failure must not stop the others
         message = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
@@ -218,7 +232,7 @@ def write_index(jobs: list[Job], outcomes: list[Outcome], output_dir: Path) -> P
         ],
         css=(TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8"),
     )
-    target = output_dir / "index.html"
+    target = output_dir / f"{INDEX_NAME}.html"
     tmp = output_dir / ".index.html.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, target)

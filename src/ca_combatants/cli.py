@@ -86,14 +86,27 @@ def read_yaml(path: str) -> object:
         loaded = yaml.safe_load(text)
     except UnicodeDecodeError:
         raise ParamsError(f"--params file {path} is not UTF-8 text") from None
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 0
+        raise ParamsError(
+            f"--params file {path}, line {line}: not valid YAML ({exc.problem or exc.context})"
+        ) from None
     except yaml.YAMLError as exc:
         raise ParamsError(f"--params file {path} is not valid YAML: {exc}") from None
+    except ValueError as exc:  # a date YAML reads unquoted but that does not exist
+        raise ParamsError(
+            f"--params file {path}: {exc}; write dates as YYYY-MM-DD of a real day"
+        ) from None
+    except RecursionError:
+        raise ParamsError(f"--params file {path} is nested too deeply to be parameters") from None
     return loaded
 
 
 def typed_path(value: object, base: Path) -> object:
     """A path relative to `base`, where the user typed it; other values as they are."""
-    return os.path.normpath(base / value) if isinstance(value, str) and value else value
+    return (
+        os.path.normpath(base / value) if isinstance(value, str) and value else value
+    )  # others are refused by name
 
 
 def param_values(args: argparse.Namespace) -> dict[str, object]:
@@ -386,8 +399,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The `ca-brief` command."""
-    sys.exit(main())
+    """The `ca-brief` command. Interrupted, it has cleaned up by now and leaves at once:
+    exit handlers that libraries registered for the work it stopped (a kernel client's, say)
+    could otherwise wait for what no longer exists."""
+    code = main()
+    if code >= 128:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

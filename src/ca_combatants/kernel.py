@@ -1,5 +1,11 @@
 """The brief's kernel, for the length of one render.
 
+papermill runs the notebook on a thread of its own while the main thread waits: nbclient
+takes SIGINT and SIGTERM for itself when it runs on the main thread (it schedules the kernel's
+shutdown and carries on), so a Ctrl-C could end in a traceback or a process that never exits.
+On a thread it cannot; the main thread receives every signal, stops the kernel, and the
+notebook on the thread ends with it.
+
 The kernel talks over Unix sockets in a private folder, not TCP: jupyter_client picks free TCP
 ports and closes them, and the kernel binds them only later, so a kernel started meanwhile (by
 a batch's other worker) can take one first and the brief fails with "Address already in use".
@@ -10,14 +16,17 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import sys
 import tempfile
-from collections.abc import Iterator
-from typing import Any
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from .errors import KernelNotFoundError
 
 KERNEL_NAME = "ca-brief"
+T = TypeVar("T")
 UNIX_SOCKET_PATH_MAX = 100  # Linux allows 107 bytes, macOS 103
 KERNEL_ARGUMENTS = [
     # a brief's cells are not the user's history, and a batch's kernels would take turns to
@@ -81,3 +90,39 @@ def kernel_manager(kernel_name: str = KERNEL_NAME) -> Iterator[Any]:
                 run_sync(manager.shutdown_kernel)(now=True)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_in_kernel(kernel_name: str, work: Callable[[Any], T]) -> T:
+    """work(manager), on a thread, with a kernel manager for `kernel_name`; this thread waits,
+    and on any exception here (Ctrl-C, SIGTERM, SIGHUP) kills the kernel, lets the thread end
+    and raises it."""
+    with kernel_manager(kernel_name) as manager:
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["value"] = work(manager)
+            except BaseException as exc:  # handed to the main thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=target, name="notebook", daemon=True)
+        thread.start()
+        try:
+            while thread.is_alive():
+                thread.join(0.2)  # a signal's handler runs between two waits
+        except BaseException:
+            _kill(manager)  # the notebook on the thread ends with its kernel
+            thread.join(30)
+            raise
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+
+def _kill(manager: Any) -> None:
+    """Kill the kernel's process group at once (it runs in a session of its own)."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)

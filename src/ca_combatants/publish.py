@@ -77,14 +77,16 @@ class Staging:
         (self.folder / LOCK).unlink()
         self._unlock()
         os.rename(self.folder, generation)
-        if current.is_dir() and not current.is_symlink():  # a copy that followed the links
-            shutil.rmtree(current)
-        _replace_link(current, generation.name)  # the one step that publishes
-        for suffix in suffixes:  # made once; a plain file from an older layout is replaced
+        # the links first, made once (a plain file from an older layout is replaced): before
+        # the first publish they lead nowhere, so a reader sees no set rather than part of one
+        for suffix in suffixes:
             link = out / f"{name}{suffix}"
             wanted = f"{current.name}/{name}{suffix}"
             if _link_target(link) != wanted:
                 _replace_link(link, wanted)
+        if current.is_dir() and not current.is_symlink():  # a copy that followed the links
+            shutil.rmtree(current)
+        _replace_link(current, generation.name)  # the one step that publishes
         # the set before stays until the next render of this name clears it (remove_stale), so
         # that a reader who has just followed the old link can finish reading it
         self.published = True

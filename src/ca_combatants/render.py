@@ -25,7 +25,7 @@ from jinja2 import Environment
 from . import csl, pdf, publish
 from .datafiles import Description, describe, validated_before
 from .errors import OutputDirError
-from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, kernel_manager
+from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, run_in_kernel
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
 from .sections import SECTION_ORDER, SECTION_TITLES
@@ -179,19 +179,22 @@ def execute_notebook(
     from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.ERROR)
+
+    def run(manager: Any) -> None:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=params.model_dump(mode="json"),
+            kernel_name=kernel,
+            km=manager,
+            progress_bar=False,
+            log_output=False,
+            cwd=str(notebook.parent),
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+
     try:
-        with kernel_manager(kernel) as manager:
-            papermill.execute_notebook(
-                str(notebook),
-                str(output),
-                parameters=params.model_dump(mode="json"),
-                kernel_name=kernel,
-                km=manager,
-                progress_bar=False,
-                log_output=False,
-                cwd=str(notebook.parent),
-                extra_arguments=KERNEL_ARGUMENTS,
-            )
+        run_in_kernel(kernel, run)
     except PapermillExecutionError as exc:
         raise RenderError(_describe_failure(output, exc), exc.ename) from None
     nb: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))

@@ -157,6 +157,24 @@ class Scope:
             p[chosen].sort_values(["side", "country_of_origin", "person_id"]).reset_index(drop=True)
         )
 
+    @cached_property
+    def individuals(self) -> pd.DataFrame:
+        """The combatants counted once each: of two records that the identity links say are
+        one case (`same_case`), only the second is counted when both are in scope. (Records
+        that are only possibly one person are counted apart: that is not known.)"""
+        people = self.combatants
+        links = self.ds.tables.get("person_identity_links")
+        if links is None or len(links) == 0:
+            return people
+        ids = set(people["person_id"])
+        same = links[links["relation"] == "same_case"]
+        twice = {
+            str(a)
+            for a, b in zip(same["person_id"], same["other_person_id"], strict=True)
+            if a in ids and b in ids
+        }
+        return people[~people["person_id"].isin(twice)].reset_index(drop=True)
+
     # ------------------------------------------------------------------ events and numbers
     @cached_property
     def events(self) -> pd.DataFrame:

@@ -177,7 +177,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "n_home_cases_people": int(home_cases["person_id"].notna().sum()),
         "n_convictions_home": int((home_cases["case_type"] == "conviction").sum()),
         "home_cases": home_shown,
-        "n_home_case_records": int(home_cases["case_count"].sum()) if not home_cases.empty else 0,
+        # rows, not a sum of their counts: counts from different counters and years never add up
+        "n_home_case_records": len(home_cases),
         "russian_convictions": russian_shown,
         "cases_omitted": home_omitted + russian_omitted,
         "incentives": with_claims(scope, incentives_shown, "figure_id"),

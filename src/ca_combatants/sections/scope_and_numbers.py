@@ -54,7 +54,7 @@ def case_counts(scope: Scope) -> pd.DataFrame:
     grid = pd.MultiIndex.from_product(
         [list(scope.params.countries), sides], names=["code", "side_code"]
     )
-    people = scope.combatants
+    people = scope.individuals
     # a person counts for the chosen country they come from, else the chosen country they are a citizen of
     home = people["country_of_origin"].where(
         people["country_of_origin"].isin(scope.params.countries)
@@ -122,7 +122,7 @@ def death_counts(scope: Scope) -> pd.DataFrame:
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    people = scope.combatants
+    people = scope.individuals
     counts = case_counts(scope)
     status = people["status"].value_counts()
     deaths = death_counts(scope)

@@ -45,13 +45,13 @@ def _general(scope: Scope) -> list[str]:
 
 def told_claims(scope: Scope) -> list[str]:
     """The claims this section tells (each fact once: the case files point here)."""
-    people = scope.combatants
+    people = scope.individuals
     ids = _said(scope, people)[0]["claim_id"].tolist()
     return ids + _general(scope)
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
-    people = scope.combatants
+    people = scope.individuals
     sides = ["russia", "ukraine"] if scope.params.side == "both" else [scope.params.side]
     tactic_names = scope.ds.tactics.set_index("tactic_id")["name"]
     te = scope.tactic_evidence
