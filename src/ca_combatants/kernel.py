@@ -14,19 +14,23 @@ A socket's name cannot be taken. The folder, with the connection file, goes with
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import KernelNotFoundError
 
 KERNEL_NAME = "ca-brief"
 T = TypeVar("T")
+FOLDER_PREFIX = "ca-brief-kernel-"
 UNIX_SOCKET_PATH_MAX = 100  # Linux allows 107 bytes, macOS 103
 KERNEL_ARGUMENTS = [
     # a brief's cells are not the user's history, and a batch's kernels would take turns to
@@ -76,7 +80,10 @@ def kernel_manager(kernel_name: str = KERNEL_NAME) -> Iterator[Any]:
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    folder = tempfile.mkdtemp(prefix="ca-brief-kernel-")
+    _remove_stale_folders()
+    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
+    lock = os.open(os.path.join(folder, ".lock"), os.O_CREAT | os.O_WRONLY, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # held while the kernel lives: a later render can tell
     manager = AsyncKernelManager(kernel_name=kernel_name)
     manager.connection_file = os.path.join(folder, "kernel.json")
     if sys.platform != "win32" and len(os.path.join(folder, "ipc-5")) <= UNIX_SOCKET_PATH_MAX:
@@ -89,7 +96,26 @@ def kernel_manager(kernel_name: str = KERNEL_NAME) -> Iterator[Any]:
             if manager.has_kernel:
                 run_sync(manager.shutdown_kernel)(now=True)
         finally:
+            os.close(lock)
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_folders() -> None:
+    """Kernel folders that no render holds (one killed with SIGKILL left them), a minute old."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        try:
+            if time.time() - folder.stat().st_mtime < 60:
+                continue
+            fd = os.open(folder / ".lock", os.O_WRONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # in use
+        finally:
+            os.close(fd)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_in_kernel(kernel_name: str, work: Callable[[Any], T]) -> T:
