@@ -7,7 +7,8 @@ The schema in datapackage.json already limits `estimative_term` to the ICD 203 s
 - high confidence rests on at least two independent origins: a claim's origin is the outlet that
   reported it first (`first_reported_by_org_id`), else its source's publisher, so a relay counts
   with the outlet it relays;
-- a judgment cites only claims whose source was published by its `assessed_on`.
+- a judgment cites only claims whose source was published by its `assessed_on`; a source whose
+  latest publication date is left open counts as published on the newest date in the package.
 
 It reads the tables as strings, as validation holds them, and works as well on typed tables.
 """
@@ -118,9 +119,18 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 )
             )
 
-    # nothing published after the judgment was assessed
+    # nothing published after the judgment was assessed; a source whose latest date is left open
+    # counts as published on the newest date in the package (as a brief's as_of reads it)
     assessed = dict(zip(judgments["judgment_id"], _dates(judgments["assessed_on"]), strict=True))
-    cited = cited.assign(published=_dates(cited["published_latest"]))
+    newest = _dates(sources["published_latest"]).max()
+    earliest = cited["source_id"].map(
+        dict(zip(sources["source_id"], sources["published_earliest"], strict=True))
+    )
+    open_latest = cited["published_latest"].isna() & earliest.notna()
+    latest = cited["published_latest"].where(
+        ~open_latest, f"{newest:%Y-%m-%d}" if pd.notna(newest) else None
+    )
+    cited = cited.assign(published_latest=latest, published=_dates(latest))
     for (jid, source_id), rows in cited.groupby(["judgment_id", "source_id"], sort=True):
         on = assessed.get(jid)
         if on is None or pd.isna(on):
