@@ -10,13 +10,16 @@ from functools import cache
 from html import unescape
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ca_combatants.brief import Brief
-from ca_combatants.cli import main
+from ca_combatants.cli import EXIT_INPUT, main
 from ca_combatants.dataset import Dataset, load
+from ca_combatants.judgment_rules import SCALE
 from ca_combatants.params import parse_params
 from ca_combatants.paths import DEFAULT_DATA_DIR
+from ca_combatants.scope import format_date
 from ca_combatants.sections.key_judgments import count_of, newer_note, sentence
 from tests.conftest import physical_line
 
@@ -29,9 +32,35 @@ def dataset() -> Dataset:
 
 
 def validate(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """The exit code and every line validate printed, on either stream."""
     code = main(["validate", str(data_dir)])
-    out = capsys.readouterr().out
-    return code, [line.removeprefix(f"{data_dir}/") for line in out.splitlines() if line.strip()]
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    return code, [line.removeprefix(f"{data_dir}/") for line in lines if line.strip()]
+
+
+def judgment_rows() -> dict[str, dict[str, str]]:
+    _, rows = read_rows(DEFAULT_DATA_DIR / "judgments.csv")
+    return {r["judgment_id"]: r for r in rows}
+
+
+def claims_of(judgment_id: str, source_ids: set[str] | None = None) -> list[str]:
+    """The claims a judgment cites in the real data, or only those read in `source_ids`."""
+    _, links = read_rows(DEFAULT_DATA_DIR / "judgment_claims.csv")
+    _, claims = read_rows(DEFAULT_DATA_DIR / "claims.csv")
+    source_of = {c["claim_id"]: c["source_id"] for c in claims}
+    return [
+        r["claim_id"]
+        for r in links
+        if r["judgment_id"] == judgment_id
+        and (source_ids is None or source_of[r["claim_id"]] in source_ids)
+    ]
+
+
+def published_latest() -> dict[str, str]:
+    """Each source's latest publication date, or its earliest where the latest is left open."""
+    _, sources = read_rows(DEFAULT_DATA_DIR / "sources.csv")
+    return {s["source_id"]: s["published_latest"] or s["published_earliest"] for s in sources}
 
 
 def edit(data_dir: Path, table: str, key: str, **values: str) -> int:
@@ -66,9 +95,11 @@ def test_the_real_judgments_pass(capsys: pytest.CaptureFixture[str]) -> None:
 def test_high_confidence_on_one_source_is_refused(
     data_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # kj_08 rests on Orda and RFE/RL; cited on Orda alone, it has one origin
+    cite_only(data_copy, "kj_08", claims_of("kj_08", {"orda_2023_04"}))
     row = edit(data_copy, "judgments", "kj_08", confidence="high")
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', but its claims "
         "trace to one origin (org_orda); a relay counts with the outlet it relays (expected "
@@ -84,7 +115,7 @@ def test_two_sources_relaying_one_outlet_count_as_one(
     cite_only(data_copy, "kj_01", ["cl_web_asiaplus_bbc_93", "cl_web_zamin_2025_tj"])
     row = edit(data_copy, "judgments", "kj_01", assessed_on="2025-07-31")
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert any(
         line.startswith(f"judgments.csv:{row}: column 'confidence': high confidence for 'kj_01', ")
         and "one origin (org_bbc_russian)" in line
@@ -97,7 +128,7 @@ def test_a_claim_published_after_the_assessment_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_03", assessed_on="2023-06-30")
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column 'assessed_on': 'kj_03' cites "
         "'cl_web_zamin_2025_foreign_dead', 'cl_web_zamin_2025_russian_named_dead', "
@@ -107,7 +138,39 @@ def test_a_claim_published_after_the_assessment_is_refused(
         "after the judgment was assessed on 2023-06-30 (expected claims from sources published "
         "on or before assessed_on, or a later assessed_on)"
     ) in lines
-    assert len([line for line in lines if "column 'assessed_on'" in line]) == 1
+    # one line for each source of its claims that may have been published after that day
+    later = {
+        source
+        for source, when in published_latest().items()
+        if when > "2023-06-30" and set(claims_of("kj_03", {source}))
+    }
+    assert len([line for line in lines if "column 'assessed_on'" in line]) == len(later) > 1
+
+
+def test_an_undated_source_is_refused_only_when_it_is_certainly_later(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Fergana page on I.Zh. has an earliest date and no latest one: a judgment assessed
+    before the earliest date is refused; one assessed on it is not."""
+    _, rows = read_rows(data_copy / "sources.csv")
+    (source,) = [r for r in rows if r["source_id"] == "web_fergana_138074"]
+    assert source["published_latest"] == "" and source["published_earliest"]
+    earliest = pd.Timestamp(source["published_earliest"])
+    day_before = (earliest - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    cite_only(data_copy, "kj_06", ["cl_web_fergana_138074_01"])
+    row = edit(data_copy, "judgments", "kj_06", assessed_on=day_before)
+    code, lines = validate(data_copy, capsys)
+    assert code == EXIT_INPUT
+    assert (
+        f"judgments.csv:{row}: column 'assessed_on': 'kj_06' cites 'cl_web_fergana_138074_01' "
+        f"from source 'web_fergana_138074', which was published no earlier than "
+        f"{source['published_earliest']}, after the judgment was assessed on {day_before} "
+        "(expected claims from sources published on or before assessed_on, or a later "
+        "assessed_on)"
+    ) in lines
+    edit(data_copy, "judgments", "kj_06", assessed_on=source["published_earliest"])
+    code, lines = validate(data_copy, capsys)
+    assert code == 0, "\n".join(lines)
 
 
 def test_an_estimative_term_off_the_scale_is_refused(
@@ -115,7 +178,7 @@ def test_an_estimative_term_off_the_scale_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_02", estimative_term="probable")
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column 'estimative_term': value not allowed: 'probable' (expected "
         "one of: almost_no_chance, very_unlikely, unlikely, roughly_even_chance, likely, "
@@ -141,7 +204,7 @@ def test_a_judgment_that_is_not_a_proposition_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_08", judgment=text)
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column 'judgment': {message} (expected a proposition that can be "
         "true or false, its likelihood only in estimative_term)"
@@ -160,7 +223,7 @@ def test_a_scope_outside_the_lists_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_08", **{column: value})
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column '{column}': list holds a value outside the allowed set: "
         f"{value!r} (expected items separated by ';', {expected})"
@@ -172,7 +235,7 @@ def test_a_missing_assessment_date_is_refused(
 ) -> None:
     row = edit(data_copy, "judgments", "kj_05", assessed_on="")
     code, lines = validate(data_copy, capsys)
-    assert code == 2
+    assert code == EXIT_INPUT
     assert (
         f"judgments.csv:{row}: column 'assessed_on': required value is missing (expected a value)"
         in lines
@@ -206,23 +269,36 @@ def test_a_selection_no_judgment_meets_says_so_in_one_sentence() -> None:
     assert 'class="judgment"' not in judgments_html(countries=["TM"], side="russia")
 
 
-def test_a_brief_as_of_an_earlier_date_withholds_later_judgments() -> None:
-    text = text_of(judgments_html(as_of="2023-03-31"))
+def test_a_brief_as_of_an_earlier_date_withholds_later_judgments(data_copy: Path) -> None:
+    rows = judgment_rows()
+    first = min(r["assessed_on"] for r in rows.values())
+    before = (pd.Timestamp(first) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    text = text_of(judgments_html(as_of=before))
     assert "No key judgment about nationals of" in text
-    assert "had been assessed by 31 March 2023; eight judgments about it were assessed" in text
-    text = text_of(judgments_html(as_of="2024-01-31"))
-    assert "by the end of 2023 prosecutions" in text
-    assert "Five judgments about this selection were assessed" in text
+    assert (
+        f"had been assessed by {format_date(before)}; "
+        f"{count_of(len(rows), 'judgment', 'judgments')} about it were assessed"
+    ) in text
+    # one judgment assessed early on the claims it then had: shown as of a date after that
+    cite_only(data_copy, "kj_07", claims_of("kj_07", {"orda_2023_04", "gv_2023_03_23"}))
+    edit(data_copy, "judgments", "kj_07", assessed_on="2023-04-30")
+    text = text_of(judgments_html(load(data_copy), as_of="2024-01-31"))
+    assert sentence(rows["kj_07"]["estimative_term"], rows["kj_07"]["judgment"]) in text
+    later = count_of(len(rows) - 1, "judgment", "judgments")
+    assert f"{later[0].upper()}{later[1:]} about this selection were assessed" in text
 
 
 def test_likelihood_and_confidence_are_given_apart_with_the_date_assessed() -> None:
     text = text_of(judgments_html())
+    for row in judgment_rows().values():
+        words, likelihood_range = SCALE[row["estimative_term"]]
+        assert sentence(row["estimative_term"], row["judgment"]) in text
+        assert (
+            f"Likelihood: {words} ({likelihood_range}). Confidence: {row['confidence']}. "
+            f"Assessed on {format_date(row['assessed_on'])}."
+        ) in text
     assert (
         "It is roughly as likely as not that Margulan Bekenov joined Wagner of his own accord."
-        in text
-    )
-    assert (
-        "Likelihood: roughly even chance (45–55%). Confidence: low. Assessed on 30 April 2023."
         in text
     )
     assert "cannot be settled" not in text and "filmed in Wagner's custody" not in text
@@ -275,28 +351,27 @@ def add_source(data_dir: Path, source_id: str, published: str, person_id: str) -
 
 
 def test_sources_in_scope_published_since_are_counted(data_copy: Path) -> None:
-    """kj_08 (Kazakhstan, Russia's side): two later sources about Bekenov count; one about a
-    Kyrgyz prisoner does not; kj_07 (Ukraine's side) counts none of them. The record's own
-    newer sources, whatever they are, are counted before and kept."""
-    import datetime as dt
+    """kj_08 (Kazakhstan, Russia's side): two sources about Bekenov published after it was
+    assessed count; one about a Kyrgyz person does not."""
+    assessed = pd.Timestamp(judgment_rows()["kj_08"]["assessed_on"])
 
-    def newer(data: Dataset, **params: object) -> dict[str, int]:
-        analysis = Brief(parse_params(params), data).analysis("key_judgments")
-        return {j.judgment_id: j.n_newer_sources for j in analysis["items"]}
+    def after(days: int) -> str:
+        return (assessed + pd.Timedelta(days=days)).strftime("%Y-%m-%d")
 
-    before = newer(load(data_copy))
-    today = dt.date.today()
-    yesterday = (today - dt.timedelta(days=1)).isoformat()
-    add_source(data_copy, "web_later_1", yesterday, "per_margulan_bekenov")
-    add_source(data_copy, "web_later_2", today.isoformat(), "per_margulan_bekenov")
-    add_source(data_copy, "web_later_kg", today.isoformat(), "per_ayan_alisherov")  # Kyrgyz
+    add_source(data_copy, "web_later_1", after(10), "per_margulan_bekenov")
+    add_source(data_copy, "web_later_2", after(30), "per_margulan_bekenov")
+    add_source(data_copy, "web_later_tj", after(60), "per_ayan_alisherov")  # Kyrgyz, not KZ
     data = load(data_copy)
-    after = newer(data)
-    assert after["kj_08"] == before["kj_08"] + 2
-    assert after["kj_07"] == before["kj_07"]  # Ukraine's side
-    assert "This judgment needs another look." in text_of(judgments_html(data))
-    # as of the day before the second source, only the first is known
-    assert newer(data, as_of=yesterday)["kj_08"] == before["kj_08"] + 1
+    items = {
+        j.judgment_id: j for j in Brief(parse_params({}), data).analysis("key_judgments")["items"]
+    }
+    assert items["kj_08"].n_newer_sources == 2
+    assert items["kj_07"].n_newer_sources == 0  # Ukraine's side
+    text = text_of(judgments_html(data))
+    assert "Two newer sources in its scope. This judgment needs another look." in text
+    # as of a date before the second source, only the first is known
+    early = Brief(parse_params({"as_of": after(20)}), data).analysis("key_judgments")
+    assert {j.judgment_id: j.n_newer_sources for j in early["items"]}["kj_08"] == 1
 
 
 def test_every_judgment_cites_the_claims_its_rationale_rests_on() -> None:

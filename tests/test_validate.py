@@ -228,13 +228,6 @@ CELL_CASES = [
         "sources.csv:{row}: column 'sha256': sources/000_11896b78d8c2897a.txt has SHA-256 410211312bf1…, not 000000000000… (expected the archived file unchanged)",
     ),
     (
-        "judgments",
-        "kj_08",
-        "confidence",
-        "high",
-        "judgments.csv:{row}: column 'confidence': high confidence for 'kj_08', but its claims trace to one origin (org_orda); a relay counts with the outlet it relays (expected claims from at least two sources that do not relay one another, or confidence moderate or low)",
-    ),
-    (
         "persons",
         "per_abu_yunus",
         "person_id",

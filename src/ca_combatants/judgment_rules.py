@@ -7,7 +7,8 @@ The schema in datapackage.json already limits `estimative_term` to the ICD 203 s
 - high confidence rests on at least two independent origins: a claim's origin is the outlet that
   reported it first (`first_reported_by_org_id`), else its source's publisher, so a relay counts
   with the outlet it relays;
-- a judgment cites only claims whose source was published by its `assessed_on`.
+- a judgment cites only claims whose source was published by its `assessed_on`; a source whose
+  latest publication date is left open is refused only when its earliest date is later.
 
 It reads the tables as strings, as validation holds them, and works as well on typed tables.
 """
@@ -116,21 +117,38 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 )
             )
 
-    # nothing published after the judgment was assessed
+    # nothing published after the judgment was assessed. A source whose latest date is left open
+    # (an undated page) is refused only when its earliest date is later: refusing it outright
+    # would bar every undated page, and bounding it by the newest source would turn each source
+    # added later into a fault of every judgment that cites one (the brief flags those instead).
     assessed = dict(zip(judgments["judgment_id"], _dates(judgments["assessed_on"]), strict=True))
-    cited = cited.assign(published=_dates(cited["published_latest"]))
+    earliest = cited["source_id"].map(
+        dict(zip(sources["source_id"], sources["published_earliest"], strict=True))
+    )
+    cited = cited.assign(
+        published_earliest=earliest,
+        published=_dates(cited["published_latest"]),
+        not_before=_dates(earliest),
+    )
     for (jid, source_id), rows in cited.groupby(["judgment_id", "source_id"], sort=True):
         on = assessed.get(jid)
         if on is None or pd.isna(on):
             continue  # a missing or malformed date is the schema's to report
         when, latest = rows["published"].iloc[0], rows["published_latest"].iloc[0]
+        not_before, first = rows["not_before"].iloc[0], rows["published_earliest"].iloc[0]
         claims_named = ", ".join(repr(c) for c in sorted(rows["claim_id"]))
-        if pd.isna(when):
-            message = f"{jid!r} cites {claims_named} from source {source_id!r}, which has no publication date"
-        elif when > on:
+        cites = f"{jid!r} cites {claims_named} from source {source_id!r}"
+        if pd.isna(when) and pd.isna(not_before):
+            message = f"{cites}, which has no publication date"
+        elif pd.notna(when) and when > on:
             message = (
-                f"{jid!r} cites {claims_named} from source {source_id!r}, which may have been "
-                f"published as late as {latest}, after the judgment was assessed on {on:%Y-%m-%d}"
+                f"{cites}, which may have been published as late as {latest}, "
+                f"after the judgment was assessed on {on:%Y-%m-%d}"
+            )
+        elif pd.isna(when) and not_before > on:
+            message = (
+                f"{cites}, which was published no earlier than {first}, "
+                f"after the judgment was assessed on {on:%Y-%m-%d}"
             )
         else:
             continue
