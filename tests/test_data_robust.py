@@ -15,6 +15,7 @@ import pytest
 
 from ca_combatants import datafiles, dataset
 from ca_combatants.errors import DataDirError, DataError
+from ca_combatants.paths import DEFAULT_DATA_DIR
 
 from .conftest import read_rows, write_rows
 
@@ -74,6 +75,14 @@ def test_a_key_column_renamed_or_removed_is_reported(data_copy: Path, change: st
         dataset.load(data_copy)
 
 
+LAST_RESOURCE = (
+    len(
+        json.loads((DEFAULT_DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    )
+    - 1
+)
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -81,7 +90,7 @@ def test_a_key_column_renamed_or_removed_is_reported(data_copy: Path, change: st
         (lambda d: {**d, "resources": {}}, "'resources': missing or not a list"),
         (
             lambda d: {**d, "resources": [*d["resources"][:-1], 7]},
-            "resources[14]: is not an object",
+            f"resources[{LAST_RESOURCE}]: is not an object",
         ),
     ],
     ids=["list", "resources-not-list", "resource-not-object"],

@@ -588,9 +588,9 @@ def test_an_output_dir_that_cannot_be_a_folder_exits_2(tmp_path: Path, problem: 
         ("base: &b [KZ, KG]\ncountries: *b\n", "anchors and aliases"),
         ("title: " + "x" * 70000 + "\n", "is over 64 KiB"),
         ("- KZ\n", "must hold a mapping"),
-        ("side: [unclosed\n", "is not valid YAML"),
+        ("side: [unclosed\n", "not valid YAML"),
         ("colour: red\n", "unknown parameter 'colour'"),
-        ("title: !!python/object/apply:os.system [echo]\n", "is not valid YAML"),
+        ("title: !!python/object/apply:os.system [echo]\n", "not valid YAML"),
     ],
 )
 def test_a_bad_params_file_exits_2_with_one_line(

@@ -17,16 +17,16 @@ from ..scope import SIDE_NAMES, Scope
 
 # Long lists are capped so a brief stays readable at any data size; the rest is counted and pointed
 # to. Each cap keeps a list to about a page, and is above what the source articles hold today.
-CASE_FILES_MAX = 16
-TACTICS_MAX = 16
+CASE_FILES_MAX = 40
+TACTICS_MAX = 24
 EVENTS_MAX = 40
 DEATH_COUNTS_MAX = 16
 PROVISIONS_MAX = 10
 CASES_MAX = 10  # per table: home prosecutions, Russian convictions
-SOURCES_MAX = 16
-DISCREPANCIES_MAX = 24
+SOURCES_MAX = 40
+DISCREPANCIES_MAX = 40
 NAMES_MAX = 25
-CLAIMS_PER_ITEM_MAX = 8
+CLAIMS_PER_ITEM_MAX = 10
 JUDGMENTS_MAX = 12
 
 

@@ -75,7 +75,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
     for n, (p, ids, claims) in enumerate(
         zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
     ):
-        disputed = list(dict.fromkeys(s for c in ids for s in subjects.get(c, [])))
+        disputed = [
+            str(_once(first_with, s, scope.person_name(p.person_id)))
+            .removesuffix(", above.")
+            .replace("As for", "as for")
+            for s in dict.fromkeys(s for c in ids for s in subjects.get(c, []))
+        ]
         disputed_claims = [c for c in ids if c in subjects]
         citizenships = (
             [country_name(c) for c in str(p.citizenships).split(";")]
