@@ -154,7 +154,7 @@ def test_page_reads_at_every_size_and_scheme(
     assert state["scrollWidth"] <= state["clientWidth"], (
         f"page is {state['scrollWidth']} px wide at {state['clientWidth']} px"
     )
-    assert len(state["images"]) >= 6
+    assert len(state["images"]) >= 2  # the brief proper's charts
     for image in state["images"]:
         assert image["complete"] and image["natural"] > 0
         assert smallest_chart_text(image["src"], image["shown"]) >= SMALLEST_TEXT_PX
@@ -165,7 +165,10 @@ def test_page_reads_at_every_size_and_scheme(
     # every table box is a labelled region a keyboard can reach and scroll
     assert len(state["boxes"]) >= 8
     assert all(b["tabindex"] == "0" and b["role"] == "region" for b in state["boxes"])
-    assert all(re.fullmatch(r"Table \d+", b["label"] or "") for b in state["boxes"])
+    assert all(
+        re.fullmatch(r"Table \d+|Chronology of dated events", b["label"] or "")
+        for b in state["boxes"]
+    )
     if size == "phone":  # the wide tables are the ones that scroll, inside their box
         assert any(b["scrolls"] for b in state["boxes"])
     light = ("rgb(255, 255, 255)", "rgb(26, 26, 26)")

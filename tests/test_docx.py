@@ -59,7 +59,7 @@ class Facts(HTMLParser):
 def brief(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("word")
     done = render(parse_params({}), out, "brief", formats=("html", "docx"))
-    assert set(done.files) == {"html", "docx", "ipynb", "manifest"}
+    assert set(done.files) == {"html", "docx", "ipynb", "manifest", "references"}
     assert not (out / "brief.pdf").exists()
     return out
 
@@ -98,10 +98,11 @@ def test_word_file_numbers_its_tables_as_the_html_does(brief: Path, facts: Facts
     document = docx.Document(str(brief / "brief.docx"))
     captions = [p.text for p in document.paragraphs if p.style and p.style.name == "Table Caption"]
     assert captions == facts.captions
-    assert [re.match(r"Table (\d+)\.", c).group(1) for c in captions] == [  # type: ignore[union-attr]
-        str(n) for n in range(1, len(captions) + 1)
+    numbered = [c for c in captions if c.startswith("Table ")]  # the annex chronology is not
+    assert [re.match(r"Table (\d+)\.", c).group(1) for c in numbered] == [  # type: ignore[union-attr]
+        str(n) for n in range(1, len(numbered) + 1)
     ]
-    assert len(captions) >= 5
+    assert len(numbered) >= 5
     assert (
         len(document.tables) == facts.tables
     )  # the captioned ones and the discrepancies' versions
@@ -116,7 +117,7 @@ def test_word_file_figures_are_png_at_200_dpi_with_the_alt_text(brief: Path, fac
 
     document = docx.Document(str(brief / "brief.docx"))
     shapes = list(document.inline_shapes)
-    assert len(shapes) == len(facts.alts) >= 6
+    assert len(shapes) == len(facts.alts) >= 2  # the brief proper's charts
     assert [s._inline.docPr.get("descr") for s in shapes] == facts.alts
     assert all(alt.strip() for alt in facts.alts)
     for shape in shapes:
@@ -201,6 +202,6 @@ def test_a_render_without_docx_leaves_no_link_to_the_word_file_of_before(
     shutil.copytree(brief, out, symlinks=True)
     assert (out / "brief.docx").is_symlink() and (out / "brief.docx").exists()
     done = render(parse_params({}), out, "brief", formats=("html",))
-    assert set(done.files) == {"html", "ipynb", "manifest"}
+    assert set(done.files) == {"html", "ipynb", "manifest", "references"}
     assert not (out / "brief.docx").is_symlink() and not (out / "brief.docx").exists()
     assert (out / "brief.html").exists() and not (out / "brief.pdf").exists()

@@ -282,4 +282,4 @@ def test_a_source_added_by_the_workflow_appears_in_the_rendered_brief(
     assert code == 0, capsys.readouterr().err
     html = (out / "added.html").read_text(encoding="utf-8")
     assert "A test page" in html and "Example News" in html  # the new source and publisher
-    assert "Test recruit from Osh. From Kyrgyzstan" in html  # the new person's case file
+    assert "Test recruit from Osh: from Kyrgyzstan" in html  # the new person's case file

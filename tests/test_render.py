@@ -564,7 +564,7 @@ def test_invalid_data_exits_2_before_any_kernel_and_writes_nothing(tmp_path: Pat
         )
         proc = run_cli(*command, *extra, env=env)
         assert proc.returncode == 2, (command, proc.stderr)
-        assert "tactics.csv: file is empty" in proc.stderr
+        assert "tactics.csv: file is empty" in proc.stdout + proc.stderr
         assert "Traceback" not in proc.stderr
         assert not (tmp_path / "out").exists()
         assert not list(tmp_path.glob("ca-brief-kernel-*"))  # no kernel was started

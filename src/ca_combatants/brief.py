@@ -79,6 +79,9 @@ class Section:
         self.html = html
         self.data = data or {}
 
+    def _repr_html_(self) -> str:
+        return self.html
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         return {"text/html": self.html, **self.data}
 
