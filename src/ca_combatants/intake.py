@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
+from .datafiles import is_list
 from .paths import DEFAULT_DATA_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -95,14 +96,14 @@ class Package:
 
     @classmethod
     def read(cls, data_dir: Path) -> Package:
-        from .datafiles import read_descriptor
+        from .datafiles import read_descriptor, tables_of
 
         try:
             descriptor = read_descriptor(data_dir)
         except errors.DataDirError as exc:
             raise IntakeError(f"error: {exc}") from None
         pkg = cls(data_dir, descriptor)
-        for res in descriptor["resources"]:
+        for res in tables_of(descriptor):
             path = data_dir / res["path"]
             try:
                 with path.open(encoding="utf-8-sig", newline="") as f:
@@ -169,6 +170,121 @@ def _atomic_write_csv(path: Path, header: list[str], rows: list[dict[str, str]])
         tmp.unlink(missing_ok=True)
 
 
+# ----------------------------------------------------------------------------- package refresh
+
+REFRESH = "ca-brief package refresh"
+TEXT_PREFIX = "text_"  # an archived text's resource is named text_<source_id>
+
+
+def refresh_package(data_dir: Path) -> list[str]:
+    """Bring datapackage.json's derived parts up to date with the files, and say what changed:
+    every resource's `bytes` and `hash`, one file resource per archived text of sources.csv,
+    the package's `sources` (every row of sources.csv) and each list field's `pattern` (from
+    its x-itemEnum). Nothing a person wrote is changed; the file is replaced in one step, and
+    left untouched when nothing changed."""
+    from .datafiles import (
+        DESCRIPTOR,
+        file_facts,
+        inside,
+        is_table,
+        list_pattern,
+        read_descriptor,
+        tables_of,
+    )
+
+    try:
+        descriptor = read_descriptor(data_dir)
+    except errors.DataDirError as exc:
+        raise IntakeError(f"error: {exc}") from None
+    before = json.dumps(descriptor, sort_keys=True)
+    changes: list[str] = []
+    sources_res = next((r for r in tables_of(descriptor) if r["name"] == "sources"), None)
+    sources: list[dict[str, str]] = []
+    if sources_res is not None:
+        with (data_dir / sources_res["path"]).open(encoding="utf-8-sig", newline="") as f:
+            sources = list(csv.DictReader(f))
+    # the archived texts, in the order of sources.csv, after the tables
+    texts = []
+    for row in sources:
+        rel = (row.get("archived_path") or "").strip()
+        if not rel:
+            continue
+        old = next((r for r in descriptor["resources"] if r.get("path") == rel), {})
+        text: dict[str, Any] = {
+            "name": f"{TEXT_PREFIX}{row['source_id']}",
+            "path": rel,
+            "title": f"Archived text: {row['title']}",
+            "description": (
+                f"The text of source {row['source_id']} (sources.csv) as archived, which the "
+                f"claims quote verbatim. Licence: {row.get('licence') or 'not stated'}."
+            ),
+            "format": "txt",
+            "mediatype": "text/plain",
+            "encoding": "utf-8",
+        }
+        if row.get("url"):
+            text["sources"] = [{"title": row["title"], "path": row["url"]}]
+        text.update({k: old[k] for k in ("bytes", "hash") if k in old})
+        texts.append(text)
+    old_texts = [r for r in descriptor["resources"] if not is_table(r)]
+    if [t["path"] for t in old_texts] != [t["path"] for t in texts]:
+        changes.append(f"archived texts listed as resources: {len(old_texts)} -> {len(texts)}")
+    descriptor["resources"] = tables_of(descriptor) + texts
+    for res in descriptor["resources"]:
+        path = inside(data_dir, res["path"])
+        if path is None or not path.is_file():
+            raise IntakeError(
+                f"error: resource '{res['name']}': {res['path']} is missing; "
+                "run 'ca-brief validate' to see what the package lacks"
+            )
+        size, digest = file_facts(path)
+        if (res.get("bytes"), res.get("hash")) != (size, digest):
+            changes.append(f"{res['path']}: {size} bytes, {digest[:19]}…")
+        res["bytes"], res["hash"] = size, digest
+        for spec in res.get("schema", {}).get("fields", []):
+            if is_list(spec) and spec.get("type") != "list" and "x-itemEnum" in spec:
+                pattern = list_pattern(spec["x-itemEnum"], spec["delimiter"])
+                if spec.setdefault("constraints", {}).get("pattern") != pattern:
+                    changes.append(f"{res['path']}: pattern of list field '{spec['name']}'")
+                spec["constraints"]["pattern"] = pattern
+    package_sources = [
+        {"title": row["title"], **({"path": row["url"]} if row.get("url") else {})}
+        for row in sources
+    ]
+    if descriptor.get("sources") != package_sources:
+        changes.append(f"package sources: {len(package_sources)} (every row of sources.csv)")
+    descriptor["sources"] = package_sources
+    if json.dumps(descriptor, sort_keys=True) != before:
+        _atomic_write_text(
+            data_dir / DESCRIPTOR, json.dumps(descriptor, indent=1, ensure_ascii=False) + "\n"
+        )
+    return changes
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def package_refresh(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir)
+    changes = refresh_package(data_dir)
+    for line in changes:
+        print(f"  {line}")
+    print(
+        f"{data_dir / 'datapackage.json'}: "
+        + (f"updated ({len(changes)} change(s))" if changes else "already up to date")
+    )
+    return EXIT_OK
+
+
 def _validated_then_written(
     pkg: Package, new_files: dict[str, Path] | None = None, write: bool = True
 ) -> None:
@@ -208,6 +324,7 @@ def _validated_then_written(
         shutil.copyfile(src, tmp_target)
         os.replace(tmp_target, target)
     pkg.write(pkg.data_dir)
+    refresh_package(pkg.data_dir)  # the sizes and hashes of the files just written
 
 
 def _close(word: str, choices: list[str] | set[str] | dict[str, Any]) -> str:
@@ -467,7 +584,7 @@ def _cell(value: Any, spec: dict[str, Any]) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and spec.get("type") == "list":
+    if isinstance(value, list) and is_list(spec):
         return spec.get("delimiter", ",").join(str(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
