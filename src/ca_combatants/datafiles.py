@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 from .cache import cache_dir
-from .errors import DataDirError
+from .errors import DataDirError, Problem
 from .paths import PACKAGE_DIR
 
 DESCRIPTOR = "datapackage.json"
@@ -101,6 +101,16 @@ def stale_resources(data_dir: Path, descriptor: dict[str, Any]) -> list[tuple[st
                 )
             )
     return stale
+
+
+def stale_problems(data_dir: Path) -> list[Problem]:
+    """The stale resources as problems of datapackage.json, each saying the command that fixes
+    it (what `ca-brief validate` reports after the data's own problems)."""
+    fix = f"the files' current size and hash: run `ca-brief package refresh --data-dir {data_dir}`"
+    return [
+        Problem(DESCRIPTOR, 0, "", f"resource '{name}' ({rel}) {what}", fix)
+        for name, rel, what in stale_resources(data_dir, read_descriptor(data_dir))
+    ]
 
 
 def inside(data_dir: Path, rel: str) -> Path | None:

@@ -172,7 +172,6 @@ def _atomic_write_csv(path: Path, header: list[str], rows: list[dict[str, str]])
 
 # ----------------------------------------------------------------------------- package refresh
 
-REFRESH = "ca-brief package refresh"
 TEXT_PREFIX = "text_"  # an archived text's resource is named text_<source_id>
 
 
@@ -209,7 +208,7 @@ def refresh_package(data_dir: Path) -> list[str]:
         rel = (row.get("archived_path") or "").strip()
         if not rel:
             continue
-        old = next((r for r in descriptor["resources"] if r.get("path") == rel), {})
+        old: dict[str, Any] = next((r for r in descriptor["resources"] if r.get("path") == rel), {})
         text: dict[str, Any] = {
             "name": f"{TEXT_PREFIX}{row['source_id']}",
             "path": rel,
@@ -970,15 +969,32 @@ def _run(func: Any) -> Any:
     return wrapped
 
 
+def _command(
+    subparsers: Any, group: str, group_help: str, name: str, help: str, description: str = ""
+) -> argparse.ArgumentParser:
+    """`ca-brief GROUP NAME`: the parser of one subcommand, with the --data-dir every one takes."""
+    parent = subparsers.add_parser(group, help=group_help)
+    sub = parent.add_subparsers(dest=f"{group}_command", required=True)
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=description or None)
+    p.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        default=str(DEFAULT_DATA_DIR),
+        help="data package folder (default: the repository's data/)",
+    )
+    return p
+
+
 def add_commands(subparsers: Any) -> None:
-    """`source add`, `card apply`, `quote find`, under the given argparse subparsers."""
-    data_help = "data package folder (default: the repository's data/)"
-    src = subparsers.add_parser("source", help="register a source (source add)")
-    src_sub = src.add_subparsers(dest="source_command", required=True)
-    a = src_sub.add_parser(
+    """`source add`, `card apply`, `quote find`, `package refresh`, under the given argparse
+    subparsers."""
+    a = _command(
+        subparsers,
+        "source",
+        "register a source (source add)",
         "add",
-        help="register a web page (--url) or an archived text (--file, copied to data/sources/)",
-        description="Register a source in sources.csv and write a card for its claims to data/cards/.",
+        "register a web page (--url) or an archived text (--file, copied to data/sources/)",
+        "Register a source in sources.csv and write a card for its claims to data/cards/.",
     )
     a.add_argument("--url", help="address of the page (a web page is cited, never archived)")
     a.add_argument("--file", help="local capture to archive under data/sources/ (UTF-8 text)")
@@ -1012,26 +1028,37 @@ def add_commands(subparsers: Any) -> None:
     a.add_argument("--grade-rationale", dest="grade_rationale", required=False)
     a.add_argument("--capture-note", dest="capture_note")
     a.add_argument("--id", help="source id (default: suggested from publisher and date)")
-    a.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     a.set_defaults(func=_run(source_add))
-    c = subparsers.add_parser("card", help="apply a YAML card of claims and records (card apply)")
-    c_sub = c.add_subparsers(dest="card_command", required=True)
-    ap = c_sub.add_parser(
+    ap = _command(
+        subparsers,
+        "card",
+        "apply a YAML card of claims and records (card apply)",
         "apply",
-        help="append a card's rows to the tables, all or nothing",
-        description="Append the rows a card describes; validate the result first; write nothing if invalid.",
+        "append a card's rows to the tables, all or nothing",
+        "Append the rows a card describes; validate the result first; write nothing if invalid.",
     )
     ap.add_argument("card", help="the card (a YAML file under data/cards/)")
     ap.add_argument("--dry-run", dest="dry_run", action="store_true", help="check only")
-    ap.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     ap.set_defaults(func=_run(card_apply))
-    q = subparsers.add_parser("quote", help="find a quote in an archived text (quote find)")
-    q_sub = q.add_subparsers(dest="quote_command", required=True)
-    f = q_sub.add_parser(
+    f = _command(
+        subparsers,
+        "quote",
+        "find a quote in an archived text (quote find)",
         "find",
-        help="locate a quote (curly quotes, dashes and spaces normalised), or the closest passage",
+        "locate a quote (curly quotes, dashes and spaces normalised), or the closest passage",
     )
     f.add_argument("source_id")
     f.add_argument("text")
-    f.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     f.set_defaults(func=_run(quote_find))
+    r = _command(
+        subparsers,
+        "package",
+        "keep datapackage.json's sizes and hashes current (package refresh)",
+        "refresh",
+        "record every file's size and hash, list the archived texts, update the package's sources",
+        "Bring datapackage.json's derived parts up to date with the files: each resource's bytes "
+        "and hash, a resource per archived text, the package's sources and each list field's "
+        "pattern. `source add` and `card apply` run it after writing; after editing a CSV by "
+        "hand, run it before `ca-brief validate`.",
+    )
+    r.set_defaults(func=_run(package_refresh))
