@@ -86,8 +86,13 @@ def stale_resources(data_dir: Path, descriptor: dict[str, Any]) -> list[tuple[st
     stale = []
     for res in descriptor["resources"]:
         path = inside(data_dir, res["path"])
-        if path is None or not path.is_file():
-            continue  # validation reports a missing file or one outside the folder
+        if path is None:
+            stale.append((res["name"], res["path"], f"is outside the folder ({OUTSIDE})"))
+            continue
+        if not path.is_file():
+            if not is_table(res):  # a missing table is validation's to report
+                stale.append((res["name"], res["path"], "is missing"))
+            continue
         size, digest = file_facts(path)
         if "bytes" not in res or "hash" not in res:
             stale.append((res["name"], res["path"], "has no recorded bytes and hash"))
@@ -97,7 +102,7 @@ def stale_resources(data_dir: Path, descriptor: dict[str, Any]) -> list[tuple[st
                     res["name"],
                     res["path"],
                     f"changed since its size and hash were recorded ({res['bytes']} bytes "
-                    f"recorded, {size} now; hash {'differs' if res['hash'] != digest else 'same'})",
+                    f"then, {size} now)",
                 )
             )
     return stale
@@ -106,7 +111,7 @@ def stale_resources(data_dir: Path, descriptor: dict[str, Any]) -> list[tuple[st
 def stale_problems(data_dir: Path) -> list[Problem]:
     """The stale resources as problems of datapackage.json, each saying the command that fixes
     it (what `ca-brief validate` reports after the data's own problems)."""
-    fix = f"the files' current size and hash: run `ca-brief package refresh --data-dir {data_dir}`"
+    fix = "the files' current size and hash: run `ca-brief package refresh` (--data-dir DIR for another folder)"
     return [
         Problem(DESCRIPTOR, 0, "", f"resource '{name}' ({rel}) {what}", fix)
         for name, rel, what in stale_resources(data_dir, read_descriptor(data_dir))
@@ -170,10 +175,10 @@ def _check_descriptor(data_dir: Path, path: Path, descriptor: Any) -> None:
         at = f"resource '{name}'"
         if not isinstance(rel, str) or not rel.strip() or "\0" in rel:
             fail(at, f"'path' is {rel!r} (expected the CSV file's path, e.g. \"{name}.csv\")")
+        if schema is None and res.get("type") != "table" and not rel.endswith(".csv"):
+            continue  # a file the package lists (an archived text): stale_resources checks it
         if inside(data_dir, rel) is None:
             raise DataDirError(f"{OUTSIDE}: {at} has path {rel!r} in {path}")
-        if schema is None and res.get("type") != "table" and not rel.endswith(".csv"):
-            continue  # a file the package lists (an archived text), not a table
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             fail(at, "no 'schema' with a 'fields' list")
         fields_of[name] = set()

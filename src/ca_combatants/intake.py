@@ -157,11 +157,14 @@ class Package:
 
 
 def _atomic_write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """The table as RFC 4180 CSV with its header quoted: a dialect sniffer (csvkit's, Python's
+    csv.Sniffer) then reads the delimiter from the first line, and is not misled by words in
+    single quotes in the rows after it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(header)
             writer = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
-            writer.writeheader()
             writer.writerows({k: row.get(k, "") for k in header} for row in rows)
             f.flush()
             os.fsync(f.fileno())
