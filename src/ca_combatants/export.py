@@ -95,7 +95,10 @@ def schema_sql(descriptor: dict[str, Any]) -> list[str]:
         for spec in schema["fields"]:
             if not is_list(spec) or not pk:
                 continue
-            key_cols = [f"{_q(k)} TEXT NOT NULL" for k in pk]
+            types = {
+                f["name"]: SQL_TYPES.get(f.get("type", "string"), "TEXT") for f in schema["fields"]
+            }
+            key_cols = [f"{_q(k)} {types[k]} NOT NULL" for k in pk]
             statements.append(
                 f"CREATE TABLE {_q(_list_table(name, spec['name']))} (\n  "
                 + ",\n  ".join(
@@ -248,8 +251,11 @@ def _export_sqlite(args: argparse.Namespace) -> int:
     except (OSError, sqlite3.Error) as exc:
         print(f"error: cannot write {target}: {exc}; {target} was not changed", file=sys.stderr)
         return EXIT_FAILED
-    tables = sum(1 for name in counts if "__" not in name)
-    print(f"{target}: {tables} tables, {sum(counts.values())} rows (open with: sqlite3 {target})")
+    lists = sum(1 for name in counts if "__" in name)
+    print(
+        f"{target}: {len(counts) - lists} tables and {lists} list tables, "
+        f"{sum(counts.values())} rows (open with: sqlite3 {target})"
+    )
     return EXIT_OK
 
 
