@@ -3,7 +3,11 @@ can follow), every file's SHA-256 and the newest publication date, and whether t
 package has passed validation before. A render needs these for its manifest before the data is
 loaded; a batch, to skip validating it again.
 
-Every file the package names is resolved (symlinks followed) and must lie inside the data folder."""
+Every file the package names is resolved (symlinks followed) and must lie inside the data folder.
+
+The descriptor is a Frictionless Data Package v2: its resources are the tables (each with a
+Table Schema) and the archived texts (files, with no schema); each records its file's `bytes` and
+`hash`, which stale_resources compares with the files (`ca-brief package refresh` records them)."""
 
 from __future__ import annotations
 
