@@ -19,6 +19,8 @@ def build(real: Path, target: Path, factor: int) -> Path:
     shutil.copy(real / "datapackage.json", target / "datapackage.json")
     shutil.copytree(real / "sources", target / "sources", dirs_exist_ok=True)
     for res in descriptor["resources"]:
+        if "schema" not in res:
+            continue  # an archived text the package lists, copied above
         schema = res["schema"]
         pk = (
             schema["primaryKey"]

@@ -1,4 +1,6 @@
-"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`, `ca-brief preview`.
+"""Command line: `ca-brief validate`, `ca-brief render`, `ca-brief batch`, `ca-brief preview`
+(and, from intake and export: `source add`, `card apply`, `quote find`, `package refresh`,
+`export sqlite`).
 
 Exit codes, the same for every command: 0 done; 1 the work failed (a cell raised, the PDF
 engine failed, the disk filled up, a brief of a batch failed); 2 the input is wrong (an
@@ -41,15 +43,17 @@ def _print_problems(
 
 def _validate(args: argparse.Namespace) -> int:
     from . import dataset
+    from .datafiles import stale_problems
 
     try:
         data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
         result = dataset.check(data_dir)
+        problems = result.problems + stale_problems(data_dir)  # sizes and hashes recorded
     except errors.DataDirError as exc:
         return _input_problem(exc)
-    if not result.ok:
-        _print_problems(data_dir, result.problems, None, sys.stdout)  # what validate reports
-        print(f"\n{data_dir}: INVALID, {len(result.problems)} problem(s)", file=sys.stderr)
+    if not result.ok or problems:
+        _print_problems(data_dir, problems, None, sys.stdout)  # what validate reports
+        print(f"\n{data_dir}: INVALID, {len(problems)} problem(s)", file=sys.stderr)
         return EXIT_INPUT
     counts = result.counts()
     width = max(len(n) for n in counts)
@@ -374,9 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="parallel renders (default: CPU cores)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=_batch)
-    from .intake import add_commands  # source add, card apply, quote find
+    from .export import add_commands as add_export_commands  # export sqlite
+    from .intake import add_commands  # source add, card apply, quote find, package refresh
 
     add_commands(sub)
+    add_export_commands(sub)
     return parser
 
 

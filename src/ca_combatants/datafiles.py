@@ -3,7 +3,11 @@ can follow), every file's SHA-256 and the newest publication date, and whether t
 package has passed validation before. A render needs these for its manifest before the data is
 loaded; a batch, to skip validating it again.
 
-Every file the package names is resolved (symlinks followed) and must lie inside the data folder."""
+Every file the package names is resolved (symlinks followed) and must lie inside the data folder.
+
+The descriptor is a Frictionless Data Package v2: its resources are the tables (each with a
+Table Schema) and the archived texts (files, with no schema); each records its file's `bytes` and
+`hash`, which stale_resources compares with the files (`ca-brief package refresh` records them)."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NoReturn
 
 from .cache import cache_dir
-from .errors import DataDirError
+from .errors import DataDirError, Problem
 from .paths import PACKAGE_DIR
 
 DESCRIPTOR = "datapackage.json"
@@ -50,6 +54,72 @@ NEEDED_FIELDS: dict[str, tuple[str, ...]] = {
     "judgments": ("judgment_id", "confidence"),
     "judgment_claims": ("judgment_id", "claim_id"),
 }  # fmt: skip
+
+
+def is_table(resource: dict[str, Any]) -> bool:
+    """A table (a CSV with a Table Schema); the other resources are files, such as the archived
+    texts, that the package lists with their size and hash."""
+    return "schema" in resource
+
+
+def tables_of(descriptor: dict[str, Any]) -> list[dict[str, Any]]:
+    return [res for res in descriptor["resources"] if is_table(res)]
+
+
+def is_list(spec: dict[str, Any]) -> bool:
+    """A field whose cells hold items joined by its `delimiter`: Table Schema v2's `list` type,
+    or (what the published v2.0 profile accepts) a string field with a delimiter, whose items
+    `x-itemEnum` names and whose `pattern` is derived from them (see list_pattern)."""
+    return spec.get("type") == "list" or "delimiter" in spec
+
+
+def list_pattern(items: list[str], delimiter: str) -> str:
+    """The regular expression a list field's cells match: allowed items joined by the delimiter."""
+    item = "(?:" + "|".join(re.escape(i) for i in sorted(items)) + ")"
+    return f"^{item}(?:{re.escape(delimiter)}{item})*$"
+
+
+def file_facts(path: Path) -> tuple[int, str]:
+    """Size in bytes and the Data Package v2 hash ("sha256:<hex>") of a file."""
+    return path.stat().st_size, "sha256:" + sha256(path)
+
+
+def stale_resources(data_dir: Path, descriptor: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(resource name, path, what is wrong) for each resource whose recorded `bytes` or `hash`
+    differs from its file, or lacks them: a file changed without `ca-brief package refresh`."""
+    stale = []
+    for res in descriptor["resources"]:
+        path = inside(data_dir, res["path"])
+        if path is None:
+            stale.append((res["name"], res["path"], f"is outside the folder ({OUTSIDE})"))
+            continue
+        if not path.is_file():
+            if not is_table(res):  # a missing table is validation's to report
+                stale.append((res["name"], res["path"], "is missing"))
+            continue
+        size, digest = file_facts(path)
+        if "bytes" not in res or "hash" not in res:
+            stale.append((res["name"], res["path"], "has no recorded bytes and hash"))
+        elif res["bytes"] != size or res["hash"] != digest:
+            stale.append(
+                (
+                    res["name"],
+                    res["path"],
+                    f"changed since its size and hash were recorded ({res['bytes']} bytes "
+                    f"then, {size} now)",
+                )
+            )
+    return stale
+
+
+def stale_problems(data_dir: Path) -> list[Problem]:
+    """The stale resources as problems of datapackage.json, each saying the command that fixes
+    it (what `ca-brief validate` reports after the data's own problems)."""
+    fix = "the files' current size and hash: run `ca-brief package refresh` (--data-dir DIR for another folder)"
+    return [
+        Problem(DESCRIPTOR, 0, "", f"resource '{name}' ({rel}) {what}", fix)
+        for name, rel, what in stale_resources(data_dir, read_descriptor(data_dir))
+    ]
 
 
 def inside(data_dir: Path, rel: str) -> Path | None:
@@ -96,17 +166,21 @@ def _check_descriptor(data_dir: Path, path: Path, descriptor: Any) -> None:
     resources = descriptor.get("resources")
     if not isinstance(resources, list) or not resources:
         fail("'resources'", "missing or not a list (expected a list of tables)")
-    fields_of: dict[str, set[str]] = {}
+    fields_of: dict[str, set[str]] = {}  # the tables' fields
+    names: set[str] = set()
     for i, res in enumerate(resources):
         at = f"resources[{i}]"
         if not isinstance(res, dict):
             fail(at, "is not an object (expected a table with name, path and schema)")
         name, rel, schema = res.get("name"), res.get("path"), res.get("schema")
-        if not isinstance(name, str) or not name or name in fields_of:
+        if not isinstance(name, str) or not name or name in names:
             fail(at, f"'name' is {name!r} (expected a name of its own)")
+        names.add(name)
         at = f"resource '{name}'"
         if not isinstance(rel, str) or not rel.strip() or "\0" in rel:
             fail(at, f"'path' is {rel!r} (expected the CSV file's path, e.g. \"{name}.csv\")")
+        if schema is None and res.get("type") != "table" and not rel.endswith(".csv"):
+            continue  # a file the package lists (an archived text): stale_resources checks it
         if inside(data_dir, rel) is None:
             raise DataDirError(f"{OUTSIDE}: {at} has path {rel!r} in {path}")
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
@@ -127,7 +201,8 @@ def _check_descriptor(data_dir: Path, path: Path, descriptor: Any) -> None:
         for key in [pk] if isinstance(pk, str) else pk if isinstance(pk, list) else [pk]:
             if key not in fields_of[name]:
                 fail(at, f"primaryKey {key!r} is not a field")
-    for name, res in zip(fields_of, resources, strict=True):
+    tables = [res for res in resources if res["name"] in fields_of]
+    for name, res in zip(fields_of, tables, strict=True):
         for fk in res["schema"].get("foreignKeys", []):
             ref = fk.get("reference") if isinstance(fk, dict) else None
             ok = (
@@ -176,6 +251,8 @@ def _check_field(fail: Callable[[str, str], NoReturn], at: str, spec: dict[str, 
         fail(at, "minLength is not an integer")
     if not isinstance(spec.get("delimiter", ","), str) or not spec.get("delimiter", ","):
         fail(at, "delimiter is not a character")
+    if is_list(spec) and ftype not in ("list", "string"):
+        fail(at, f"a list (it has a delimiter) of type {ftype!r} (expected string or list)")
 
 
 def sha256(path: Path) -> str:
@@ -196,7 +273,7 @@ def describe(data_dir: Path) -> Description:
     path that leads outside the folder raises DataDirError."""
     descriptor = read_descriptor(data_dir)
     paths = [str(res["path"]) for res in descriptor["resources"]] + [DESCRIPTOR]
-    sources = next(r for r in descriptor["resources"] if r["name"] == "sources")
+    sources = next(r for r in tables_of(descriptor) if r["name"] == "sources")
     csv.field_size_limit(2**31 - 1)  # a large quote is validation's to judge, not a csv.Error
     with (data_dir / sources["path"]).open(encoding="utf-8-sig", newline="") as f:
         rows = csv.reader(f)

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import judgment_rules
-from .datafiles import OUTSIDE, inside, read_descriptor, validation_stamp
+from .datafiles import OUTSIDE, inside, is_list, read_descriptor, tables_of, validation_stamp
 from .errors import DataError, Problem
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def check(data_dir: Path | str, *, rules: bool = True) -> CheckResult:
     rules=False only the faults of reading are looked for (a package that passed before)."""
     data_dir = Path(data_dir)
     descriptor = read_descriptor(data_dir)
-    resources = {r["name"]: r for r in descriptor["resources"]}
+    resources = {r["name"]: r for r in tables_of(descriptor)}
     tables: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for name, res in resources.items():
@@ -703,7 +703,7 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
                 error=_err("not a valid date", "an existing calendar date YYYY-MM-DD"),
             )
         )
-    elif ftype == "list" and "x-itemEnum" in spec:
+    elif is_list(spec) and "x-itemEnum" in spec:
         items = frozenset(spec["x-itemEnum"])
         delim = spec.get("delimiter", ",")
 
@@ -735,7 +735,8 @@ def _field_checks(spec: dict[str, Any]) -> list[pa.Check]:
                 error=_err("value not allowed", f"one of: {shown}"),
             )
         )
-    if "pattern" in cons:
+    if "pattern" in cons and not (is_list(spec) and "x-itemEnum" in spec):
+        # a list's pattern restates x-itemEnum for other tools; the item check says it better
         pattern = cons["pattern"]
         checks.append(
             pa.Check(

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors
+from .datafiles import is_list
 from .paths import DEFAULT_DATA_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -95,14 +96,14 @@ class Package:
 
     @classmethod
     def read(cls, data_dir: Path) -> Package:
-        from .datafiles import read_descriptor
+        from .datafiles import read_descriptor, tables_of
 
         try:
             descriptor = read_descriptor(data_dir)
         except errors.DataDirError as exc:
             raise IntakeError(f"error: {exc}") from None
         pkg = cls(data_dir, descriptor)
-        for res in descriptor["resources"]:
+        for res in tables_of(descriptor):
             path = data_dir / res["path"]
             try:
                 with path.open(encoding="utf-8-sig", newline="") as f:
@@ -156,17 +157,134 @@ class Package:
 
 
 def _atomic_write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """The table as RFC 4180 CSV with its header quoted: a dialect sniffer (csvkit's, Python's
+    csv.Sniffer) then reads the delimiter from the first line, and is not misled by words in
+    single quotes in the rows after it."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\n").writerow(header)
             writer = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
-            writer.writeheader()
             writer.writerows({k: row.get(k, "") for k in header} for row in rows)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# ----------------------------------------------------------------------------- package refresh
+
+TEXT_PREFIX = "text_"  # an archived text's resource is named text_<source_id>
+
+
+def refresh_package(data_dir: Path) -> list[str]:
+    """Bring datapackage.json's derived parts up to date with the files, and say what changed:
+    every resource's `bytes` and `hash`, one file resource per archived text of sources.csv,
+    the package's `sources` (every row of sources.csv) and each list field's `pattern` (from
+    its x-itemEnum). Nothing a person wrote is changed; the file is replaced in one step, and
+    left untouched when nothing changed."""
+    from .datafiles import (
+        DESCRIPTOR,
+        file_facts,
+        inside,
+        is_table,
+        list_pattern,
+        read_descriptor,
+        tables_of,
+    )
+
+    try:
+        descriptor = read_descriptor(data_dir)
+    except errors.DataDirError as exc:
+        raise IntakeError(f"error: {exc}") from None
+    before = json.dumps(descriptor, sort_keys=True)
+    changes: list[str] = []
+    sources_res = next((r for r in tables_of(descriptor) if r["name"] == "sources"), None)
+    sources: list[dict[str, str]] = []
+    if sources_res is not None:
+        with (data_dir / sources_res["path"]).open(encoding="utf-8-sig", newline="") as f:
+            sources = list(csv.DictReader(f))
+    # the archived texts, in the order of sources.csv, after the tables
+    texts = []
+    for row in sources:
+        rel = (row.get("archived_path") or "").strip()
+        if not rel:
+            continue
+        old: dict[str, Any] = next((r for r in descriptor["resources"] if r.get("path") == rel), {})
+        text: dict[str, Any] = {
+            "name": f"{TEXT_PREFIX}{row['source_id']}",
+            "path": rel,
+            "title": f"Archived text: {row['title']}",
+            "description": (
+                f"The text of source {row['source_id']} (sources.csv) as archived, which the "
+                f"claims quote verbatim. Licence: {row.get('licence') or 'not stated'}."
+            ),
+            "format": "txt",
+            "mediatype": "text/plain",
+            "encoding": "utf-8",
+        }
+        if row.get("url"):
+            text["sources"] = [{"title": row["title"], "path": row["url"]}]
+        text.update({k: old[k] for k in ("bytes", "hash") if k in old})
+        texts.append(text)
+    old_texts = [r for r in descriptor["resources"] if not is_table(r)]
+    if [t["path"] for t in old_texts] != [t["path"] for t in texts]:
+        changes.append(f"archived texts listed as resources: {len(old_texts)} -> {len(texts)}")
+    descriptor["resources"] = tables_of(descriptor) + texts
+    for res in descriptor["resources"]:
+        path = inside(data_dir, res["path"])
+        if path is None or not path.is_file():
+            raise IntakeError(
+                f"error: resource '{res['name']}': {res['path']} is missing; "
+                "run 'ca-brief validate' to see what the package lacks"
+            )
+        size, digest = file_facts(path)
+        if (res.get("bytes"), res.get("hash")) != (size, digest):
+            changes.append(f"{res['path']}: {size} bytes, {digest[:19]}…")
+        res["bytes"], res["hash"] = size, digest
+        for spec in res.get("schema", {}).get("fields", []):
+            if is_list(spec) and spec.get("type") != "list" and "x-itemEnum" in spec:
+                pattern = list_pattern(spec["x-itemEnum"], spec["delimiter"])
+                if spec.setdefault("constraints", {}).get("pattern") != pattern:
+                    changes.append(f"{res['path']}: pattern of list field '{spec['name']}'")
+                spec["constraints"]["pattern"] = pattern
+    package_sources = [
+        {"title": row["title"], **({"path": row["url"]} if row.get("url") else {})}
+        for row in sources
+    ]
+    if descriptor.get("sources") != package_sources:
+        changes.append(f"package sources: {len(package_sources)} (every row of sources.csv)")
+    descriptor["sources"] = package_sources
+    if json.dumps(descriptor, sort_keys=True) != before:
+        _atomic_write_text(
+            data_dir / DESCRIPTOR, json.dumps(descriptor, indent=1, ensure_ascii=False) + "\n"
+        )
+    return changes
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def package_refresh(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data_dir)
+    changes = refresh_package(data_dir)
+    for line in changes:
+        print(f"  {line}")
+    print(
+        f"{data_dir / 'datapackage.json'}: "
+        + (f"updated ({len(changes)} change(s))" if changes else "already up to date")
+    )
+    return EXIT_OK
 
 
 def _validated_then_written(
@@ -208,6 +326,7 @@ def _validated_then_written(
         shutil.copyfile(src, tmp_target)
         os.replace(tmp_target, target)
     pkg.write(pkg.data_dir)
+    refresh_package(pkg.data_dir)  # the sizes and hashes of the files just written
 
 
 def _close(word: str, choices: list[str] | set[str] | dict[str, Any]) -> str:
@@ -467,7 +586,7 @@ def _cell(value: Any, spec: dict[str, Any]) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list) and spec.get("type") == "list":
+    if isinstance(value, list) and is_list(spec):
         return spec.get("delimiter", ",").join(str(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -853,15 +972,32 @@ def _run(func: Any) -> Any:
     return wrapped
 
 
+def _command(
+    subparsers: Any, group: str, group_help: str, name: str, help: str, description: str = ""
+) -> argparse.ArgumentParser:
+    """`ca-brief GROUP NAME`: the parser of one subcommand, with the --data-dir every one takes."""
+    parent = subparsers.add_parser(group, help=group_help)
+    sub = parent.add_subparsers(dest=f"{group}_command", required=True)
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=description or None)
+    p.add_argument(
+        "--data-dir",
+        dest="data_dir",
+        default=str(DEFAULT_DATA_DIR),
+        help="data package folder (default: the repository's data/)",
+    )
+    return p
+
+
 def add_commands(subparsers: Any) -> None:
-    """`source add`, `card apply`, `quote find`, under the given argparse subparsers."""
-    data_help = "data package folder (default: the repository's data/)"
-    src = subparsers.add_parser("source", help="register a source (source add)")
-    src_sub = src.add_subparsers(dest="source_command", required=True)
-    a = src_sub.add_parser(
+    """`source add`, `card apply`, `quote find`, `package refresh`, under the given argparse
+    subparsers."""
+    a = _command(
+        subparsers,
+        "source",
+        "register a source (source add)",
         "add",
-        help="register a web page (--url) or an archived text (--file, copied to data/sources/)",
-        description="Register a source in sources.csv and write a card for its claims to data/cards/.",
+        "register a web page (--url) or an archived text (--file, copied to data/sources/)",
+        "Register a source in sources.csv and write a card for its claims to data/cards/.",
     )
     a.add_argument("--url", help="address of the page (a web page is cited, never archived)")
     a.add_argument("--file", help="local capture to archive under data/sources/ (UTF-8 text)")
@@ -895,26 +1031,37 @@ def add_commands(subparsers: Any) -> None:
     a.add_argument("--grade-rationale", dest="grade_rationale", required=False)
     a.add_argument("--capture-note", dest="capture_note")
     a.add_argument("--id", help="source id (default: suggested from publisher and date)")
-    a.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     a.set_defaults(func=_run(source_add))
-    c = subparsers.add_parser("card", help="apply a YAML card of claims and records (card apply)")
-    c_sub = c.add_subparsers(dest="card_command", required=True)
-    ap = c_sub.add_parser(
+    ap = _command(
+        subparsers,
+        "card",
+        "apply a YAML card of claims and records (card apply)",
         "apply",
-        help="append a card's rows to the tables, all or nothing",
-        description="Append the rows a card describes; validate the result first; write nothing if invalid.",
+        "append a card's rows to the tables, all or nothing",
+        "Append the rows a card describes; validate the result first; write nothing if invalid.",
     )
     ap.add_argument("card", help="the card (a YAML file under data/cards/)")
     ap.add_argument("--dry-run", dest="dry_run", action="store_true", help="check only")
-    ap.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     ap.set_defaults(func=_run(card_apply))
-    q = subparsers.add_parser("quote", help="find a quote in an archived text (quote find)")
-    q_sub = q.add_subparsers(dest="quote_command", required=True)
-    f = q_sub.add_parser(
+    f = _command(
+        subparsers,
+        "quote",
+        "find a quote in an archived text (quote find)",
         "find",
-        help="locate a quote (curly quotes, dashes and spaces normalised), or the closest passage",
+        "locate a quote (curly quotes, dashes and spaces normalised), or the closest passage",
     )
     f.add_argument("source_id")
     f.add_argument("text")
-    f.add_argument("--data-dir", dest="data_dir", default=str(DEFAULT_DATA_DIR), help=data_help)
     f.set_defaults(func=_run(quote_find))
+    r = _command(
+        subparsers,
+        "package",
+        "keep datapackage.json's sizes and hashes current (package refresh)",
+        "refresh",
+        "record every file's size and hash, list the archived texts, update the package's sources",
+        "Bring datapackage.json's derived parts up to date with the files: each resource's bytes "
+        "and hash, a resource per archived text, the package's sources and each list field's "
+        "pattern. `source add` and `card apply` run it after writing; after editing a CSV by "
+        "hand, run it before `ca-brief validate`.",
+    )
+    r.set_defaults(func=_run(package_refresh))

@@ -30,6 +30,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
             "fields": ", ".join(f["name"] for f in r["schema"]["fields"]),
         }
         for r in descriptor["resources"]
+        if "schema" in r  # the tables: the archived texts the package also lists are files
     ]
     cred = scope.claims["information_credibility"].value_counts().sort_index()
     with_statute = set(scope.ds.legal_provisions["country"].tolist())
