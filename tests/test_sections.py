@@ -107,3 +107,45 @@ def test_a_section_can_be_absent_for_a_selection(monkeypatch: pytest.MonkeyPatch
     assert "<h2>1. Scope and numbers</h2>" in brief.render_section("scope_and_numbers")
     assert "key_judgments" not in brief.analyses
     assert [s.name for s in brief.sections()] == [n for n in SECTION_ORDER if n != "key_judgments"]
+
+
+# ----------------------------------------------------------------------------- editorial choices
+
+
+def test_editorial_choices_are_read_from_the_data() -> None:
+    from ca_combatants import editorial
+
+    ds = dataset()
+    assert editorial.featured(ds, "legal_exposure")[0] == "cl_gv_mass_unlikely"
+    assert editorial.channel_evidence(ds)["tac_pmc"] == [
+        "cl_gv_wagner_description",
+        "cl_or_molkino_wagner",
+        "cl_or_google_wagner",
+    ]
+    assert editorial.short_labels(ds)["ev_2022_09_21_mobilisation"] == "Mobilisation"
+    general = Brief(BriefParams(), ds).analysis("legal_exposure").general  # type: ignore[attr-defined]
+    told = {c.claim_id for c in general}
+    assert "cl_gv_mass_unlikely" in told <= set(editorial.featured(ds, "legal_exposure"))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (
+            "claim_id",
+            "cl_not_a_claim",
+            "column 'claim_id': 'cl_not_a_claim' does not exist in claims.claim_id",
+        ),
+        ("label", "", "column 'label': empty for use 'short_label' (expected a label)"),
+        ("use", "highlight", "column 'use'"),
+    ],
+)
+def test_a_bad_editorial_choice_names_file_row_and_column(
+    data_copy: Any, edit_cell: Any, column: str, value: str, message: str
+) -> None:
+    from ca_combatants.dataset import check
+
+    key = "ed_law_mass_unlikely" if column != "label" else "ed_label_mobilisation"
+    line = edit_cell(data_copy, "editorial", key, column, value)
+    problems = [str(p) for p in check(data_copy).problems]
+    assert any(p.startswith(f"editorial.csv:{line}: ") and message in p for p in problems), problems

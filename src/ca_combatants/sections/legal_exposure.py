@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .. import editorial
 from ..scope import Scope, format_date
 from ._common import (
     CASES_MAX,
@@ -22,14 +23,6 @@ from ._common import (
     with_claims,
 )
 
-# What the articles say of the law in general, told here (an editorial choice)
-GENERAL_CLAIMS = [
-    "cl_gv_mass_unlikely",
-    "cl_or_similar_liability",
-    "cl_or_fear_return",
-    "cl_gv_sandwiched",
-    "cl_or_commissioner_50",
-]
 CASE_TYPES = {
     "criminal_case": "criminal case",
     "conviction": "conviction",
@@ -119,7 +112,9 @@ def _general(scope: Scope) -> list[str]:
     earlier = told_before(scope, "legal_exposure")
     return [
         c
-        for c in scope.lookups.claims_listed(GENERAL_CLAIMS)["claim_id"].tolist()
+        for c in scope.lookups.claims_listed(editorial.featured(scope.ds, "legal_exposure"))[
+            "claim_id"
+        ].tolist()
         if c not in earlier
     ]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import figures
+from .. import editorial, figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
@@ -23,14 +23,6 @@ from ._common import (
     told_in,
 )
 
-# Reports the data ties to no case but that belong with a channel (an editorial choice)
-EXTRA_EVIDENCE = {
-    "tac_foreign_conscription": ["cl_gv_krasov"],
-    "tac_pmc": ["cl_gv_wagner_description", "cl_or_molkino_wagner", "cl_or_google_wagner"],
-    "tac_prison": ["cl_gv_similar_cases"],
-}
-# where the short statement drops a fact the source gives (Wagner's deployments), its words
-IN_THEIR_WORDS = {"cl_gv_wagner_description"}
 QUALIFIED_TIMES = ("early", "mid", "late")
 
 
@@ -61,7 +53,8 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[
     earlier = told_before(scope, "recruitment_tactics")
     speakers = _combatant_speakers(scope)
     candidates = list(dict.fromkeys(te["claim_id"].tolist()))
-    candidates += [c for ids in EXTRA_EVIDENCE.values() for c in ids if scope.lookups.is_visible(c)]
+    extra = editorial.channel_evidence(scope.ds)
+    candidates += [c for ids in extra.values() for c in ids if scope.lookups.is_visible(c)]
     said = scope.lookups.claims_frame(candidates)
     speaker_of = dict(
         zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
@@ -71,7 +64,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[
     for t in tactics.itertuples():
         ev = evidence.get(t.tactic_id, te.iloc[0:0])
         ids = list(dict.fromkeys(ev["claim_id"].tolist()))
-        ids += [c for c in EXTRA_EVIDENCE.get(t.tactic_id, []) if scope.lookups.is_visible(c)]
+        ids += [c for c in extra.get(t.tactic_id, []) if scope.lookups.is_visible(c)]
         told = [
             c
             for c in dict.fromkeys(ids)
@@ -97,14 +90,6 @@ CATEGORY_LABELS = {
     "online": "Online recruiters",
     "private_military_company": "Private military companies",
     "prison": "Prisons",
-}
-SHORT_LABELS = {
-    "ev_2022_09_20_sakharovo_centre": "Sakharovo centre",
-    "ev_2022_09_20_duma_citizenship": "Duma: citizenship for 1 year",
-    "ev_2022_09_21_mobilisation": "Mobilisation",
-    "ev_2022_09_21_federation_council": "Federation Council",
-    "ev_2022_11_conscription_decree": "Foreign conscripts decree",
-    "ev_2023_04_04_sakharovo_second_wave": "Sakharovo 2nd wave",
 }
 
 
@@ -188,8 +173,9 @@ def analyse(scope: Scope) -> RecruitmentTactics:
     under: dict[str, str] = {}
     for t, _, told, _ in found:
         under.update({c: str(t.name) for c in told})
+    quoted = editorial.in_their_words(scope.ds, "recruitment_tactics")
     for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
-        told_rows = claim_rows(scope, claims, IN_THEIR_WORDS)
+        told_rows = claim_rows(scope, claims, quoted)
         elsewhere = list(
             dict.fromkeys(
                 under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
@@ -221,7 +207,7 @@ def analyse(scope: Scope) -> RecruitmentTactics:
     events = scope.events
     # the chart needs only these columns: a copy of every column would be large on a large dataset
     charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
-        short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
+        short_label=events["event_id"].map(editorial.short_labels(scope.ds)).fillna(events["title"])
     )
     measures = events[events["event_type"] == "russian_measure"]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import figures
+from .. import editorial, figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
@@ -25,13 +25,6 @@ from ._common import (
     with_claims,
 )
 
-# What else the sources say about the scale, told here and nowhere else (an editorial choice)
-SCALE_CLAIMS = [
-    "cl_gv_four_countries_both_sides",
-    "cl_gv_dozens_confirmed",
-    "cl_or_cabar_tajik_deaths",
-    "cl_or_cabar_uzbekistan",
-]
 CONTEXT_CATEGORIES = ["migrants", "citizenship"]
 
 QUALIFIER_LABELS = {
@@ -235,7 +228,9 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
             claim_ids=w["claim_ids"],
         )
     named = people["person_id"][:NAMES_MAX]
-    scale = claim_rows(scope, scope.lookups.claims_listed(SCALE_CLAIMS))
+    scale = claim_rows(
+        scope, scope.lookups.claims_listed(editorial.featured(scope.ds, "scope_and_numbers"))
+    )
     lead = len(people) > 0  # the lead, and its citations, only when someone is in scope
     other_shown = with_claims(scope, other_shown, "figure_id")
     return ScopeAndNumbers(
@@ -292,6 +287,10 @@ def told_claims(scope: Scope) -> list[str]:
     ids = [c for group in scope.lookups.claim_ids_for("figure_id", f["figure_id"]) for c in group]
     return ids + [
         c
-        for c in ["cl_gv_no_tracking", "cl_gv_scope_small_numbers", *SCALE_CLAIMS]
+        for c in [
+            "cl_gv_no_tracking",
+            "cl_gv_scope_small_numbers",
+            *editorial.featured(scope.ds, "scope_and_numbers"),
+        ]
         if scope.lookups.is_visible(c)
     ]

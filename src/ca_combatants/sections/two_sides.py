@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import editorial
 from ..dataset import isin
 from ..scope import Scope
 from ._common import (
@@ -20,12 +21,6 @@ from ._common import (
     side_name,
     told_before,
 )
-
-GENERAL_MOTIVE_CLAIMS = [
-    "cl_or_motives",
-    "cl_or_voluntary_benefits",
-    "cl_gv_more_on_russian_side",
-]
 
 
 @dataclass(frozen=True)
@@ -69,7 +64,9 @@ def _said(scope: Scope, group: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 def _general(scope: Scope) -> list[str]:
     earlier = told_before(scope, "two_sides")
-    listed = scope.lookups.claims_listed(GENERAL_MOTIVE_CLAIMS)["claim_id"].tolist()
+    listed = scope.lookups.claims_listed(editorial.featured(scope.ds, "two_sides"))[
+        "claim_id"
+    ].tolist()
     return [c for c in listed if c not in earlier]
 
 
