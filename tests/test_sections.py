@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from ca_combatants import brief as brief_module
+from ca_combatants import notebook_cells
 from ca_combatants.brief import Brief
 from ca_combatants.dataset import Dataset, load
 from ca_combatants.params import BriefParams, parse_params
 from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK, TEMPLATES_DIR
-from ca_combatants.sections import BY_NAME, SECTION_ORDER, SECTIONS
+from ca_combatants.sections import BY_NAME, SECTION_ORDER, SECTIONS, SectionSpec
 from ca_combatants.sections._common import SectionResult
 
 
@@ -27,15 +28,27 @@ def dataset() -> Dataset:
 
 
 def test_the_notebook_has_one_cell_per_section_in_the_registry_order() -> None:
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    shown = []
-    for cell in cells:
-        tags = [t for t in cell["metadata"].get("tags", []) if t.startswith("section:")]
-        if tags:
-            name = tags[0].split(":", 1)[1]
-            assert "".join(cell["source"]).strip() == f'brief.section("{name}")'
-            shown.append(name)
+    text = NOTEBOOK.read_text(encoding="utf-8")
+    cells = json.loads(text)["cells"]
+    shown = [notebook_cells.section_of(c) for c in cells if notebook_cells.section_of(c)]
     assert shown == [s.name for s in SECTIONS]
+    for cell in cells:
+        if name := notebook_cells.section_of(cell):
+            assert "".join(cell["source"]) == f'brief.section("{name}")'
+    # the notebook is as `python -m ca_combatants.notebook_cells` writes it
+    assert notebook_cells.dumps(notebook_cells.with_section_cells(json.loads(text))) == text
+
+
+def test_a_new_section_gets_its_notebook_cell_in_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    new = SectionSpec("changes_since", "Changes since", included=lambda p: False)
+    at = SECTION_ORDER.index("key_judgments") + 1
+    monkeypatch.setattr(notebook_cells, "SECTIONS", (*SECTIONS[:at], new, *SECTIONS[at:]))
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cells = notebook_cells.with_section_cells(nb)["cells"]
+    names = [notebook_cells.section_of(c) for c in cells]
+    assert names[names.index("key_judgments") + 1] == "changes_since"
+    assert [c["id"] for c in cells if notebook_cells.section_of(c) == "cover"] == ["cell-03"]
+    assert len(cells) == len(nb["cells"]) + 1
 
 
 def test_each_section_has_its_module_template_and_tables_once() -> None:

@@ -17,7 +17,7 @@ from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
 from .scope import Scope, format_date
-from .sections import BY_NAME, SECTIONS
+from .sections import BY_NAME, SECTIONS, SectionSpec
 from .sections._common import SectionResult
 from .templates_env import template_environment
 
@@ -78,7 +78,7 @@ class Brief:
         self.figure_numbers: dict[str, int] = {}
         self.table_numbers: dict[str, int] = {}
 
-    def _spec(self, name: str) -> Any:
+    def _spec(self, name: str) -> SectionSpec:
         if name not in BY_NAME:
             raise ValueError(f"unknown section {name!r}; sections: {', '.join(BY_NAME)}")
         return BY_NAME[name]
@@ -87,12 +87,14 @@ class Brief:
         """One section's analysis. Sections are analysed in reading order, when first needed, so
         a notebook shows its first sections while later ones are still being worked out; figures
         and tables are numbered as their sections are analysed."""
-        self._spec(name)
+        if name not in self.section_names:
+            self._spec(name)  # an unknown name is an error; a known one is absent here
+            raise ValueError(f"section {name!r} is not in this brief (see its 'included')")
         for spec in self._specs[: self.section_names.index(name) + 1]:
             if spec.name in self._analyses:
                 continue
-            result = self._references() if spec.name == "references" else spec.analyse(self.scope)
-            self._analyses[spec.name] = result
+            cited = self.cited_sources() if spec.lists_citations else ()
+            result = self._analyses[spec.name] = spec.analyse(self.scope, cited)
             dataset_module.release_free_memory()  # an analysis's temporary frames, at scale
             for chart in result.charts:
                 if chart.has_data:
@@ -102,16 +104,11 @@ class Brief:
                     self.table_numbers[table.key] = len(self.table_numbers) + 1
         return self._analyses[name]
 
-    def _references(self) -> SectionResult:
-        from .sections import references
-
-        return references.analyse(self.scope, self.cited_sources())
-
     def cited_sources(self) -> set[str]:
         """The sources the brief cites: worked out from every section's result, so that the
         references are the same whichever sections are rendered."""
-        cited = [n for n in self.section_names if n != "references"]
-        return self.citations.sources_cited(self.analysis(n) for n in cited)
+        citing = [s.name for s in self._specs if not s.lists_citations]
+        return self.citations.sources_cited(self.analysis(n) for n in citing)
 
     @property
     def analyses(self) -> dict[str, SectionResult]:
@@ -182,7 +179,7 @@ class Brief:
 
     def section(self, name: str) -> Section:
         html = self.render_section(name)
-        if name != "references" or not html:
+        if not self._spec(name).lists_citations or not html:
             return Section(name, html)
         return Section(
             name, html, {csl.MIME_TYPE: csl.references(self.scope, self.cited_sources())}

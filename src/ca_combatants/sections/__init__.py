@@ -7,7 +7,7 @@ as `a`. To add a section: write its module and template, and add one entry to SE
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,14 +38,18 @@ class SectionSpec:
     tables: tuple[Table, ...] = ()  # in the order the section shows them
     # whether a brief with these parameters has the section at all
     included: Callable[[BriefParams], bool] = _always
+    # the references: analysed with the sources every other section cites
+    lists_citations: bool = False
 
     @property
     def template(self) -> str:
         return f"sections/{self.name}.html.j2"
 
-    def analyse(self, scope: Scope) -> SectionResult:
+    def analyse(self, scope: Scope, cited: Collection[str] = ()) -> SectionResult:
         module = importlib.import_module(f"{__package__}.{self.name}")
-        result: SectionResult = module.analyse(scope)
+        result: SectionResult = (
+            module.analyse(scope, cited) if self.lists_citations else module.analyse(scope)
+        )
         return result
 
 
@@ -92,7 +96,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
         annex="C",
         tables=(Table("estimative_terms"), Table("credibility_scale"), Table("data_dictionary")),
     ),
-    SectionSpec("references", "References"),
+    SectionSpec("references", "References", lists_citations=True),
 )
 
 BY_NAME = {s.name: s for s in SECTIONS}
