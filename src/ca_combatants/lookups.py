@@ -4,14 +4,24 @@ organisation's name, a source's reference number. Each index is built once per b
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from .dataset import isin
+from .dataset import Dataset, isin
 
-if TYPE_CHECKING:
-    from .scope import Scope
+
+class Selection(Protocol):
+    """What lookups read of a brief's scope (a `Scope`)."""
+
+    @property
+    def ds(self) -> Dataset: ...
+    @property
+    def claims(self) -> pd.DataFrame: ...  # the visible claims
+    @property
+    def sources(self) -> pd.DataFrame: ...  # the sources published by as_of, numbered
+    @property
+    def redacting(self) -> bool: ...
 
 
 def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
@@ -22,7 +32,7 @@ def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
 class Lookups:
     """Lookups within one brief's scope (its visible claims, its sources)."""
 
-    def __init__(self, scope: Scope):
+    def __init__(self, scope: Selection):
         self.scope = scope
 
     @cached_property
