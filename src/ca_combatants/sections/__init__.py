@@ -1,8 +1,13 @@
 """The brief's sections, in reading order: the one list every part of the brief reads.
 
 Each section is a module here with `analyse(scope)`, which returns the section's result (a
-frozen dataclass), and a template `templates/sections/<name>.html.j2`, which receives that result
-as `a`. To add a section: write its module and template, and add one entry to SECTIONS."""
+frozen dataclass of plain rows), and a template `templates/sections/<name>.html.j2`, which
+receives that result as `a`. To add a section: write its module and template, add one entry to
+SECTIONS where it is read, and run `python -m ca_combatants.notebook_cells` to give the notebook
+its cell. A section a brief has only for some parameters says so with `included`, e.g.
+`SectionSpec("changes_since", "Changes since", included=lambda p: p.changes_since is not None)`;
+an absent section is not analysed, renders as nothing, and the sections after it are numbered
+without it."""
 
 from __future__ import annotations
 
