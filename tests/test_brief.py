@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from ca_combatants import figures
+from ca_combatants.attribution import attribution
 from ca_combatants.brief import Brief
 from ca_combatants.dataset import load
 from ca_combatants.params import BriefParams, ParamsError, parse_params
@@ -232,8 +233,9 @@ def test_format_date_keeps_precision() -> None:
 
 
 def test_second_hand_report_names_both_outlets() -> None:
+    s = scope()
     assert (
-        scope().attribution("cl_or_knb_10_cases")
+        attribution(s.lookups, s.redactor, "cl_or_knb_10_cases")
         == "National Security Committee of Kazakhstan (KNB), as reported by KazTag and relayed by Orda.kz"
     )
 
@@ -355,7 +357,44 @@ def test_every_citation_resolves_to_a_reference() -> None:
     targets = set(re.findall(r'href="#(ref-[^"]+)"', html))
     anchors = set(re.findall(r'id="(ref-[^"]+)"', html))
     assert targets and targets <= anchors
-    assert len(brief.scope.cited_claims) >= 100
+    assert len(brief.cited_sources()) >= 20
+
+
+SELECTIONS = {
+    "default": {},
+    "KZ": {"countries": ["KZ"]},
+    "ukraine": {"side": "ukraine"},
+    "redacted-early": {"redact_private_persons": True, "as_of": "2023-04-01"},
+    "empty-TM": {"countries": ["TM"], "side": "russia", "as_of": "2023-01-01"},
+}
+
+
+@pytest.mark.parametrize("values", SELECTIONS.values(), ids=SELECTIONS.keys())
+def test_references_list_exactly_the_sources_the_sections_cite(values: dict[str, Any]) -> None:
+    """The references are worked out from the sections' results: each one listed is cited in
+    the text, and each citation printed leads to one."""
+    brief = Brief(parse_params(values), dataset())
+    text = "\n".join(brief.render_section(s) for s in SECTION_ORDER if s != "references")
+    cited = set(re.findall(r'href="#ref-([^"]+)"', text))
+    listed = set(re.findall(r'id="ref-([^"]+)"', brief.render_section("references")))
+    assert cited == listed == brief.cited_sources()
+
+
+def test_a_section_rendered_alone_has_its_citations_in_the_references() -> None:
+    """Nothing is collected while templates render: a brief that renders only one section, then
+    the references, lists every source that section cites, and the same references as a brief
+    that renders every section."""
+    whole = Brief(BriefParams(), dataset())
+    whole_references = [whole.render_section(s) for s in SECTION_ORDER][-1]
+    for section in ("two_sides", "case_files"):
+        alone = Brief(BriefParams(), dataset())
+        html = alone.render_section(section)
+        numbers = dict(re.findall(r'href="#ref-([^"]+)"[^>]*>\[(\d+)\]', html))
+        assert numbers
+        references = Brief(BriefParams(), dataset()).render_section("references")
+        listed = dict(re.findall(r'<li id="ref-([^"]+)" value="(\d+)"', references))
+        assert numbers.items() <= listed.items()  # same source, same number
+        assert references == whole_references
 
 
 def test_contested_statement_gives_each_side() -> None:
@@ -532,7 +571,7 @@ def synthetic_brief(tmp_path_factory: pytest.TempPathFactory) -> Brief:
         (
             "scope_and_numbers",
             "deaths_shown",
-            "deaths",
+            "n_ca_counts",
             "deaths_omitted",
             "DEATH_COUNTS_MAX",
             "figures.csv",
@@ -586,7 +625,7 @@ def test_long_lists_are_capped_with_a_count_and_a_pointer_to_the_data(
     synthetic_brief: Brief,
     section: str,
     shown: str,
-    full: str | None,
+    full: str | None,  # a field counting the whole list, where the result has one
     omitted: str,
     cap: str,
     where: str,
@@ -596,23 +635,24 @@ def test_long_lists_are_capped_with_a_count_and_a_pointer_to_the_data(
     limit = getattr(_common, cap)
     real = Brief(parse_params({}), dataset()).analysis(section)
     # every copy is in scope, so the full list is COPIES times the real one's
-    real_total = len(real[full]) if full else len(real[shown]) + real[omitted]
+    real_total = getattr(real, full) if full else len(getattr(real, shown)) + getattr(real, omitted)
     big = synthetic_brief.analysis(section)
-    assert len(big[shown]) == limit
+    assert len(getattr(big, shown)) == limit
     # figures on pay already told with a recruitment channel are not listed again
     told = "n_incentives_told_before" if shown == "incentives" else None
     if told:
-        real_total += real[told]
-    assert big[omitted] == COPIES * real_total - (big[told] if told else 0) - limit
+        real_total += getattr(real, told)
+    n_omitted = getattr(big, omitted)
+    assert n_omitted == COPIES * real_total - (getattr(big, told) if told else 0) - limit
     html = synthetic_brief.render_section(section)
     key = {"omitted": "case_files_omitted", "groups_omitted": "discrepancies_omitted"}.get(
         omitted, omitted
     )
     note = re.search(
-        rf'<p class="note"><span class="num" data-key="{key}" data-value="{big[omitted]}">[\d,]+</span>[^<]*data/{re.escape(where)}',
+        rf'<p class="note"><span class="num" data-key="{key}" data-value="{n_omitted}">[\d,]+</span>[^<]*data/{re.escape(where)}',
         html,
     )
-    assert note, f"no count of the {big[omitted]} left out, pointing to data/{where}"
+    assert note, f"no count of the {n_omitted} left out, pointing to data/{where}"
 
 
 def test_a_section_analysed_on_demand_is_numbered_as_in_the_whole_brief() -> None:
@@ -639,7 +679,7 @@ def test_capped_claims_are_the_first_matches_in_table_order() -> None:
         pd.testing.assert_frame_equal(rows, expected)
         assert omitted == expected_omitted
     wanted = [*reversed(claims["claim_id"].tolist()[:5]), "cl_not_a_claim"]
-    listed = early.claims_listed(wanted)
+    listed = early.lookups.claims_listed(wanted)
     pd.testing.assert_frame_equal(listed, claims[claims["claim_id"].isin(wanted)])
     hidden = set(dataset().claims["claim_id"]) - set(claims["claim_id"])
-    assert hidden and early.claims_listed(sorted(hidden)).empty  # published after as_of
+    assert hidden and early.lookups.claims_listed(sorted(hidden)).empty  # published after as_of

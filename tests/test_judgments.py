@@ -365,7 +365,7 @@ def test_sources_in_scope_published_since_are_counted(data_copy: Path) -> None:
     add_source(data_copy, "web_later_tj", after(60), "per_ayan_alisherov")  # Kyrgyz, not KZ
     data = load(data_copy)
     items = {
-        j.judgment_id: j for j in Brief(parse_params({}), data).analysis("key_judgments")["items"]
+        j.judgment_id: j for j in Brief(parse_params({}), data).analysis("key_judgments").items
     }
     assert items["kj_08"].n_newer_sources == 2
     assert items["kj_07"].n_newer_sources == 0  # Ukraine's side
@@ -373,7 +373,7 @@ def test_sources_in_scope_published_since_are_counted(data_copy: Path) -> None:
     assert "Two newer sources in its scope. This judgment needs another look." in text
     # as of a date before the second source, only the first is known
     early = Brief(parse_params({"as_of": after(20)}), data).analysis("key_judgments")
-    assert {j.judgment_id: j.n_newer_sources for j in early["items"]}["kj_08"] == 1
+    assert {j.judgment_id: j.n_newer_sources for j in early.items}["kj_08"] == 1
 
 
 def test_every_judgment_cites_the_claims_its_rationale_rests_on() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -14,40 +12,14 @@ from markupsafe import Markup, escape
 
 from . import csl
 from . import dataset as dataset_module
+from .citations import Citations
 from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
 from .scope import Scope, format_date
-from .sections import SECTION_ORDER, SECTION_TITLES
+from .sections import BY_NAME, SECTIONS, SectionSpec
+from .sections._common import SectionResult
 from .templates_env import template_environment
-
-
-def _always(_: dict[str, Any]) -> bool:
-    return True
-
-
-# Tables in reading order, each with its section and whether that section's analysis has rows
-# for it; a table is numbered only when present.
-TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
-    "cases_by_country": ("scope_and_numbers", lambda a: a["n_total"] > 0),
-    "death_counts": ("scope_and_numbers", lambda a: not a["deaths"].empty),
-    "tactic_taxonomy": ("recruitment_tactics", _always),
-    "event_list": ("recruitment_tactics", lambda a: not a["events"].empty),
-    "legal_provisions": ("legal_exposure", lambda a: not a["provisions"].empty),
-    "prosecutions": (
-        "legal_exposure",
-        lambda a: not a["home_cases"].empty or not a["russian_convictions"].empty,
-    ),
-    "sides_table": ("two_sides", lambda a: sum(c["n"] for c in a["columns"]) > 0),
-    "source_list": ("sources_and_discrepancies", _always),
-    "estimative_terms": ("methodology", _always),
-    "credibility_scale": ("methodology", _always),
-    "data_dictionary": ("methodology", _always),
-}
-# numbers are given section by section, so a table may only follow the tables of earlier sections
-assert [SECTION_ORDER.index(section) for section, _ in TABLES.values()] == sorted(
-    SECTION_ORDER.index(section) for section, _ in TABLES.values()
-)
 
 
 def _number(value: Any) -> str:
@@ -97,33 +69,51 @@ class Brief:
         self.params = params
         self.dataset = dataset if dataset is not None else dataset_module.load(params.data_path)
         self.scope = Scope(self.dataset, params)
+        self.citations = Citations(self.scope.lookups, self.scope.redacting)
         apply_theme()
-        self._analyses: dict[str, dict[str, Any]] = {}
+        # the sections this brief has, in reading order (a section may be absent for a selection)
+        self._specs = tuple(s for s in SECTIONS if s.included(params))
+        self.section_names = tuple(s.name for s in self._specs)
+        self._analyses: dict[str, SectionResult] = {}
         self.figure_numbers: dict[str, int] = {}
         self.table_numbers: dict[str, int] = {}
 
-    def analysis(self, name: str) -> dict[str, Any]:
+    def _spec(self, name: str) -> SectionSpec:
+        if name not in BY_NAME:
+            raise ValueError(f"unknown section {name!r}; sections: {', '.join(BY_NAME)}")
+        return BY_NAME[name]
+
+    def analysis(self, name: str) -> SectionResult:
         """One section's analysis. Sections are analysed in reading order, when first needed, so
         a notebook shows its first sections while later ones are still being worked out; figures
         and tables are numbered as their sections are analysed."""
-        for section in SECTION_ORDER[: SECTION_ORDER.index(name) + 1]:
-            if section in self._analyses:
+        if name not in self.section_names:
+            self._spec(name)  # an unknown name is an error; a known one is absent here
+            raise ValueError(f"section {name!r} is not in this brief (see its 'included')")
+        for spec in self._specs[: self.section_names.index(name) + 1]:
+            if spec.name in self._analyses:
                 continue
-            module = importlib.import_module(f".sections.{section}", __package__)
-            result = self._analyses[section] = module.analyse(self.scope)
+            cited = self.cited_sources() if spec.lists_citations else ()
+            result = self._analyses[spec.name] = spec.analyse(self.scope, cited)
             dataset_module.release_free_memory()  # an analysis's temporary frames, at scale
-            for chart in result["charts"]:
+            for chart in result.charts:
                 if chart.has_data:
                     self.figure_numbers[chart.key] = len(self.figure_numbers) + 1
-            for key, (table_section, present) in TABLES.items():
-                if table_section == section and present(result):
-                    self.table_numbers[key] = len(self.table_numbers) + 1
+            for table in spec.tables:
+                if table.present(result):
+                    self.table_numbers[table.key] = len(self.table_numbers) + 1
         return self._analyses[name]
 
+    def cited_sources(self) -> set[str]:
+        """The sources the brief cites: worked out from every section's result, so that the
+        references are the same whichever sections are rendered."""
+        citing = [s.name for s in self._specs if not s.lists_citations]
+        return self.citations.sources_cited(self.analysis(n) for n in citing)
+
     @property
-    def analyses(self) -> dict[str, dict[str, Any]]:
+    def analyses(self) -> dict[str, SectionResult]:
         """Every section's analysis."""
-        self.analysis(SECTION_ORDER[-1])
+        self.analysis(self.section_names[-1])
         return self._analyses
 
     @classmethod
@@ -142,8 +132,6 @@ class Brief:
         return env
 
     def _context(self, name: str) -> dict[str, Any]:
-        scope = self.scope
-
         def num(value: Any, key: str) -> Markup:
             return Markup(
                 f'<span class="num" data-key="{escape(key)}" data-value="{escape(str(value))}">{escape(_number(value))}</span>'
@@ -152,31 +140,32 @@ class Brief:
         def fig(key: str) -> Markup:
             return Markup(f"<!--figure:{key}-->") if key in self.figure_numbers else Markup("")
 
+        numbers = {section: n for n, section in enumerate(self.section_names)}
+        spec = self._spec(name)
         return {
             "a": self.analysis(name),
             "params": self.params,
-            "scope": scope,
-            "title": SECTION_TITLES[name],
-            "section_number": SECTION_ORDER.index(name),
-            "section_of": {section: n for n, section in enumerate(SECTION_ORDER)},
-            "cite": scope.cite,
-            "cited_sources": lambda: {str(scope.claim(c)["source_id"]) for c in scope.cited_claims},
-            "has": scope.is_visible,
-            "name": scope.person_name,
-            "attrib": scope.attribution,
+            "title": spec.title,
+            "annex": spec.annex,
+            "section_number": numbers[name],
+            "section_of": numbers,
+            "as_of": format_date(self.scope.as_of),
+            "cite": self.citations.cite,
             "num": num,
             "fig": fig,
             "fig_no": self.figure_numbers,
             "table_no": self.table_numbers,
-            "redacting": scope.redacting,
+            "redacting": self.scope.redacting,
         }
 
     def render_section(self, name: str) -> str:
-        if name not in SECTION_ORDER:
-            raise ValueError(f"unknown section {name!r}; sections: {', '.join(SECTION_ORDER)}")
-        html = self._env.get_template(f"sections/{name}.html.j2").render(self._context(name))
+        """The section's HTML; empty for a section this brief does not have."""
+        spec = self._spec(name)
+        if name not in self.section_names:
+            return ""
+        html = self._env.get_template(spec.template).render(self._context(name))
         html = _aligned_cells(self.scope.redact(html))  # before charts: base64 stays untouched
-        for chart in self.analysis(name)["charts"]:
+        for chart in self.analysis(name).charts:
             if chart.key in self.figure_numbers:
                 figure: Figure | None = chart.draw(
                     self.figure_numbers[chart.key], self.scope.redact
@@ -190,10 +179,11 @@ class Brief:
 
     def section(self, name: str) -> Section:
         html = self.render_section(name)
-        if name != "references":
+        if not self._spec(name).lists_citations or not html:
             return Section(name, html)
-        cited = {str(self.scope.claim(c)["source_id"]) for c in self.scope.cited_claims}
-        return Section(name, html, {csl.MIME_TYPE: csl.references(self.scope, cited)})
+        return Section(
+            name, html, {csl.MIME_TYPE: csl.references(self.scope, self.cited_sources())}
+        )
 
     def sections(self) -> list[Section]:
-        return [self.section(name) for name in SECTION_ORDER]
+        return [self.section(name) for name in self.section_names]

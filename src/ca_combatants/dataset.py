@@ -160,6 +160,7 @@ def _rule_problems(
         (("events", "claims", "sources"), _event_date_problems),
         (("figures",), _figure_problems),
         (("legal_provisions",), _provision_problems),
+        (("editorial",), _editorial_problems),
     ]
     for needs, rule in rules:
         if all(n in tables for n in needs):
@@ -1180,6 +1181,24 @@ def _provision_problems(prov: pd.DataFrame) -> list[Problem]:
             "min <= max",
         )
         for row, rec in _rows(prov, lo.notna() & hi.notna() & (lo > hi))
+    ]
+
+
+# The columns each kind of editorial choice needs.
+_EDITORIAL_NEEDS = {
+    "features": ("claim_id",),
+    "channel_evidence": ("claim_id", "tactic_id"),
+    "in_their_words": ("claim_id",),
+    "short_label": ("event_id", "label"),
+}
+
+
+def _editorial_problems(editorial: pd.DataFrame) -> list[Problem]:
+    return [
+        Problem("editorial.csv", row, col, f"empty for use {rec['use']!r}", f"a {col}")
+        for use, needs in _EDITORIAL_NEEDS.items()
+        for col in needs
+        for row, rec in _rows(editorial, (editorial["use"] == use) & editorial[col].isna())
     ]
 
 

@@ -1,19 +1,18 @@
 """The part of the dataset one brief may use: what was published by `as_of`, about the chosen
-countries and side, within the period; plus citation numbering. Redaction of private persons is
-in `redaction`; a redacted brief's views hold what redaction allows."""
+countries and side, within the period. Lookups by id are in `lookups`, citation marks in
+`citations`, attribution wording in `attribution`, redaction of private persons in `redaction`;
+a redacted brief's views hold what redaction allows."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Collection
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import pandas as pd
-from markupsafe import Markup, escape
 
 from .dataset import Dataset, isin
+from .lookups import Lookups
 from .params import COUNTRY_NAMES, BriefParams
 from .redaction import Redactor
 
@@ -64,18 +63,6 @@ def format_date(value: str | pd.Timestamp | None, precision: str = "day") -> str
     return {"approximate": f"around {day}", "on_or_before": f"by {day}"}.get(precision, day)
 
 
-@dataclass(frozen=True)
-class Citation:
-    number: int
-    source_id: str
-    claim_ids: tuple[str, ...]
-
-
-def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
-    """One column looked up by another; lists, because iterating Arrow columns is slow."""
-    return dict(zip(frame[key].tolist(), frame[value].tolist(), strict=True))
-
-
 def _names_any(values: pd.Series, wanted: Collection[str], if_empty: bool) -> pd.Series:
     """Whether each ';'-separated list names any of `wanted`; an empty cell gives if_empty."""
     wanted = set(wanted)
@@ -96,7 +83,6 @@ class Scope:
     def __init__(self, dataset: Dataset, params: BriefParams):
         self.ds = dataset
         self.params = params
-        self.cited_claims: set[str] = set()
 
     # ------------------------------------------------------------------ time
     @cached_property
@@ -293,132 +279,12 @@ class Scope:
         shown = j[about & known].sort_values("display_order")
         return shown.reset_index(drop=True), int((about & ~known).sum())
 
-    # ------------------------------------------------------------------ lookups (built once)
     @cached_property
-    def _claims_by_id(self) -> dict[str, int]:
-        # positions only: a dict per claim would cost hundreds of MB on a large dataset
-        return dict(
-            zip(self.ds.claims["claim_id"].tolist(), range(len(self.ds.claims)), strict=True)
-        )
-
-    @cached_property
-    def _visible_claim_positions(self) -> dict[str, int]:
-        if self.claims is self.ds.claims:  # every claim visible: the same positions
-            return self._claims_by_id
-        return dict(zip(self.claims["claim_id"].tolist(), range(len(self.claims)), strict=True))
-
-    def claims_frame(self, claim_ids: list[str]) -> pd.DataFrame:
-        """Visible claims, in the order given (KeyError for one not visible)."""
-        positions = self._visible_claim_positions
-        return self.claims.iloc[[positions[c] for c in claim_ids]]
-
-    def claims_listed(self, claim_ids: list[str]) -> pd.DataFrame:
-        """The visible claims among these ids, in the claims table's order."""
-        positions = self._visible_claim_positions
-        return self.claims.iloc[sorted(positions[c] for c in claim_ids if c in positions)]
-
-    def claims_frames(self, groups: list[list[str]]) -> list[pd.DataFrame]:
-        """claims_frame for each group of ids, with one lookup for all of them: each lookup
-        copies a slice of every column of the claims table."""
-        frames, start = [], 0
-        everything = self.claims_frame([c for ids in groups for c in ids])
-        for ids in groups:
-            frames.append(everything.iloc[start : start + len(ids)])
-            start += len(ids)
-        return frames
-
-    def is_visible(self, claim_id: str) -> bool:
-        """Whether a claim is within this brief's scope and as-of date."""
-        return claim_id in self._visible_claim_positions
-
-    @cached_property
-    def _org_names(self) -> dict[str, str]:
-        return _mapping(self.ds.organisations, "org_id", "name")
-
-    @cached_property
-    def _publishers(self) -> dict[str, str]:
-        return _mapping(self.ds.sources, "source_id", "publisher_org_id")
-
-    @cached_property
-    def _ref_numbers(self) -> dict[str, int]:
-        return {
-            str(k): int(v) for k, v in _mapping(self.sources, "source_id", "ref_number").items()
-        }
-
-    def claim_ids_for(self, column: str, keys: pd.Series | list[str]) -> list[list[str]]:
-        """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order.
-
-        Only the claims about these keys are grouped: a full index of every column would cost
-        seconds on a large dataset, and briefs show a capped number of rows."""
-        keys = keys.tolist() if isinstance(keys, pd.Series) else list(keys)
-        pairs = self.claims[[column, "claim_id"]]  # only the two columns: a copy of every
-        hits = pairs[isin(pairs[column], keys)]  # column would read the whole table
-        grouped: dict[str, list[str]] = {}
-        for key, claim_id in zip(hits[column].tolist(), hits["claim_id"].tolist(), strict=True):
-            grouped.setdefault(key, []).append(claim_id)
-        return [grouped.get(key, []) for key in keys]
-
-    def claims_about(self, column: str, key: str) -> list[str]:
-        """Visible claim ids whose `column` is `key`."""
-        return self.claim_ids_for(column, [key])[0]
-
-    def claim(self, claim_id: str) -> dict[str, object]:
-        cached = self._claim_rows.get(claim_id)
-        if cached is None:
-            if self.redacting and claim_id in self._visible_claim_positions:
-                row = self.claims.iloc[self._visible_claim_positions[claim_id]]
-            else:
-                row = self.ds.claims.iloc[self._claims_by_id[claim_id]]
-            cached = self._claim_rows[claim_id] = row.to_dict()
-        return cached
-
-    @cached_property
-    def _claim_rows(self) -> dict[str, dict[str, object]]:
-        return {}  # filled on demand by claim()
-
-    def publisher_name(self, source_id: str) -> str:
-        return self.org_name(self._publishers[source_id])
+    def lookups(self) -> Lookups:
+        return Lookups(self)
 
     def org_name(self, org_id: object) -> str:
-        if org_id is None or pd.isna(org_id):
-            return ""
-        return self._org_names[str(org_id)]
-
-    # ------------------------------------------------------------------ citations
-    def cite(self, *claim_ids: str) -> Markup:
-        """Linked reference numbers for claims, e.g. [2][5]; records the claims as cited."""
-        visible = [c for c in claim_ids if self.is_visible(c)]
-        if not visible:
-            return Markup("")
-        self.cited_claims.update(visible)
-        by_source: dict[str, list[str]] = {}
-        for cid in visible:
-            by_source.setdefault(str(self.claim(cid)["source_id"]), []).append(cid)
-        numbers = self._ref_numbers
-        marks = []
-        for sid in sorted(by_source, key=lambda s: numbers[s]):
-            # claim ids can hold names, so redacted briefs link without them
-            title = "" if self.redacting else f' title="claims: {escape(" ".join(by_source[sid]))}"'
-            marks.append(f'<a class="cite" href="#ref-{escape(sid)}"{title}>[{numbers[sid]}]</a>')
-        return Markup("".join(marks))
-
-    def attribution(self, claim_id: str) -> str:
-        """Who said it and who relayed it: 'KazTag, as relayed by Orda.kz'."""
-        c = self.claim(claim_id)
-        publisher = self.publisher_name(str(c["source_id"]))
-        speaker = ""
-        if pd.notna(c["speaker_person_id"]):
-            speaker = self.person_name(str(c["speaker_person_id"]))
-        elif pd.notna(c["speaker_org_id"]):
-            speaker = self.org_name(c["speaker_org_id"])
-        first = self.org_name(c["first_reported_by_org_id"])
-        if first and speaker:
-            return f"{speaker}, as reported by {first} and relayed by {publisher}"
-        if first:
-            return f"{first}, as relayed by {publisher}"
-        if speaker:
-            return f"{speaker}, as reported by {publisher}"
-        return publisher
+        return self.lookups.org_name(org_id)
 
     # ------------------------------------------------------------------ names and redaction
     @property

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import weakref
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from ..attribution import attribution as attribution_of
 from ..figures import Figure
 from ..params import COUNTRY_NAMES
 from ..scope import SIDE_NAMES, Scope
@@ -43,7 +45,7 @@ def first_matching(frame: pd.DataFrame, mask: pd.Series, limit: int) -> tuple[pd
 
 def with_claims(scope: Scope, rows: pd.DataFrame, key: str) -> pd.DataFrame:
     """Rows with the ids of the visible claims about each (`claim_ids`); for rows that are shown."""
-    return rows.assign(claim_ids=scope.claim_ids_for(key, rows[key]))
+    return rows.assign(claim_ids=scope.lookups.claim_ids_for(key, rows[key]))
 
 
 STATUS_LABELS = {
@@ -65,6 +67,26 @@ class Chart:
     key: str
     has_data: bool
     draw: Callable[[int, Callable[[str], str]], Figure | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionResult:
+    """What a section's analysis gives its template (as `a`): each section subclasses it with its
+    own fields, plain values and rows. A row's `claim_id` or `claim_ids` are what it cites: the
+    references are worked out from them."""
+
+    charts: tuple[Chart, ...] = ()
+
+
+R = TypeVar("R")
+
+
+def rows_of(frame: pd.DataFrame, row: type[R], **columns: Any) -> tuple[R, ...]:
+    """A frame as template rows: one `row` dataclass each, its fields read from the columns of
+    the same names (or from `columns`, lists as long as the frame)."""
+    names = [f.name for f in dataclasses.fields(row)]  # type: ignore[arg-type]
+    values = [columns[n] if n in columns else frame[n].tolist() for n in names]
+    return tuple(row(**dict(zip(names, v, strict=True))) for v in zip(*values, strict=True))
 
 
 def country_name(code: str | None) -> str:
@@ -95,9 +117,26 @@ def own_words(quote: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ClaimRow:
+    """One claim as the brief tells it (see the claim_text macro)."""
+
+    claim_id: str
+    statement: str
+    quote: str | None
+    words: str | None  # the speaker's own words, when the quote holds any
+    speaker: str | None
+    attribution: str
+    reported_by: str  # who reported the words, when the speaker is named before them
+    credibility: int
+    second_hand: bool
+    cannot_be_right: bool  # a version the register finds cannot be right
+    source_words: str | None  # the source's own words, where the statement would drop a fact
+
+
 def claim_rows(
     scope: Scope, claims: pd.DataFrame, in_their_words: Collection[str] = ()
-) -> list[dict[str, Any]]:
+) -> list[ClaimRow]:
     """Claims as template rows: statement, the speaker's own words (if the quote holds any), who
     said it, citation, and whether the claim is a version the register finds cannot be right."""
     # a version the register finds cannot be right, and which its source prints as it stands
@@ -107,30 +146,28 @@ def claim_rows(
     rows = []
     for c in claims.itertuples():
         speaker = None if pd.isna(c.speaker_person_id) else str(c.speaker_person_id)
-        attribution = scope.attribution(c.claim_id)
+        attribution = attribution_of(scope.lookups, scope.redactor, c.claim_id)
         speaker_name = scope.person_name(speaker) if speaker else None
         prefix = f"{speaker_name}, as reported by "
         words = own_words(c.quote) if speaker else None
         rows.append(
-            {
-                "claim_id": c.claim_id,
-                "statement": c.statement,
-                "quote": None if pd.isna(c.quote) else c.quote,
-                "words": words.rstrip(" ,;") if words else None,
-                "speaker": speaker_name,
-                "attribution": attribution,
-                # who reported the words, when the speaker is named before them
-                "reported_by": attribution[len(prefix) :]
+            ClaimRow(
+                claim_id=c.claim_id,
+                statement=c.statement,
+                quote=None if pd.isna(c.quote) else c.quote,
+                words=words.rstrip(" ,;") if words else None,
+                speaker=speaker_name,
+                attribution=attribution,
+                reported_by=attribution[len(prefix) :]
                 if speaker_name and attribution.startswith(prefix)
                 else attribution,
-                "credibility": int(c.information_credibility),
-                "second_hand": pd.notna(c.first_reported_by_org_id),
-                "cannot_be_right": c.claim_id in errors and int(c.information_credibility) >= 5,
-                # the source's own words, where the brief's short statement would drop a fact
-                "source_words": c.quote
+                credibility=int(c.information_credibility),
+                second_hand=pd.notna(c.first_reported_by_org_id),
+                cannot_be_right=c.claim_id in errors and int(c.information_credibility) >= 5,
+                source_words=c.quote
                 if c.claim_id in in_their_words and isinstance(c.quote, str)
                 else None,
-            }
+            )
         )
     return rows
 

@@ -3,25 +3,71 @@ dated event the brief does not list elsewhere."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from ..dataset import isin
 from ..scope import Scope
-from . import ANNEXES
 from ._common import (
     CASE_FILES_MAX,
     EVENTS_MAX,
     STATUS_LABELS,
+    ClaimRow,
+    SectionResult,
     capped,
     claim_rows,
     country_name,
+    rows_of,
     side_name,
     told_in,
     with_claims,
 )
 from .recruitment_tactics import event_when
+
+
+@dataclass(frozen=True)
+class ToldIn:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    anchor: str
+    name: str
+    label: str | None  # a named person's heading is the name: the label would restate the record
+    origin: str
+    citizenships: str
+    side: str
+    status: str
+    unit: str
+    role: str | None
+    notes: str | None
+    public: bool
+    claim_ids: list[str]
+    claims: list[ClaimRow]  # the reports the brief proper does not tell
+    told_in: list[ToldIn]  # the sections that tell the rest
+    disputed: list[str]
+    disputed_claim_ids: list[str]
+
+
+@dataclass(frozen=True)
+class ChronologyRow:
+    when: str
+    date_basis: str
+    title: str
+    description: Any
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseFiles(SectionResult):
+    files: list[CaseFile]
+    omitted: int
+    chronology: tuple[ChronologyRow, ...]
+    chronology_omitted: int
 
 
 def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
@@ -51,7 +97,7 @@ def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
     return text
 
 
-def analyse(scope: Scope) -> dict[str, Any]:
+def analyse(scope: Scope) -> CaseFiles:
     from . import SECTION_ORDER, SECTION_TITLES
 
     disc = scope.discrepancies
@@ -59,8 +105,8 @@ def analyse(scope: Scope) -> dict[str, Any]:
     files = []
     shown, omitted = capped(scope.combatants, CASE_FILES_MAX)
     shown_ids = shown["person_id"]
-    about = scope.claim_ids_for("person_id", shown_ids)
-    said = scope.claim_ids_for("speaker_person_id", shown_ids)
+    about = scope.lookups.claim_ids_for("person_id", shown_ids)
+    said = scope.lookups.claim_ids_for("speaker_person_id", shown_ids)
     claim_ids = [list(dict.fromkeys(a + s)) for a, s in zip(about, said, strict=True)]
     shown_disc = disc[isin(disc["claim_id"], [c for ids in claim_ids for c in ids])]
     subjects: dict[str, list[str]] = {}
@@ -70,7 +116,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         subjects.setdefault(claim_id, []).append(subject)
     # each fact once: a claim the brief proper tells is pointed to, not repeated
     untold = [[c for c in ids if c not in told] for ids in claim_ids]
-    claims_of = scope.claims_frames(untold)
+    claims_of = scope.lookups.claims_frames(untold)
     first_with: dict[str, str] = {}  # a record's text -> the first profile that gives it
     for n, (p, ids, claims) in enumerate(
         zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
@@ -89,34 +135,30 @@ def analyse(scope: Scope) -> dict[str, Any]:
         )
         sections = sorted({told[c] for c in ids if c in told}, key=SECTION_ORDER.index)
         files.append(
-            {
-                "anchor": f"case-{n}",
-                "name": scope.person_name(p.person_id),
-                # a named person's heading is the name: the label would restate the record
-                # without its hedges
-                "label": None if bool(p.is_named) else p.label,
-                "origin": country_name(p.country_of_origin),
-                "citizenships": ", ".join(citizenships) or "not stated",
-                "side": side_name(p.side)
+            CaseFile(
+                anchor=f"case-{n}",
+                name=scope.person_name(p.person_id),
+                label=None if bool(p.is_named) else p.label,
+                origin=country_name(p.country_of_origin),
+                citizenships=", ".join(citizenships) or "not stated",
+                side=side_name(p.side)
                 + (" (inferred from context)" if p.side_basis == "inferred" else ""),
-                "status": STATUS_LABELS.get(p.status, p.status),
-                "unit": scope.org_name(p.unit_org_id) or "not stated",
-                "role": _once(first_with, p.role, scope.person_name(p.person_id)),
-                "notes": _once(first_with, p.notes, scope.person_name(p.person_id)),
-                "public": bool(p.is_public_figure),
-                "claim_ids": ids,
-                "claims": claim_rows(scope, claims),
-                "told_in": [{"id": s, "title": SECTION_TITLES[s]} for s in sections],
-                "disputed": disputed,
-                "disputed_claim_ids": disputed_claims,
-            }
+                status=STATUS_LABELS.get(p.status, p.status),
+                unit=scope.lookups.org_name(p.unit_org_id) or "not stated",
+                role=_once(first_with, p.role, scope.person_name(p.person_id)),
+                notes=_once(first_with, p.notes, scope.person_name(p.person_id)),
+                public=bool(p.is_public_figure),
+                claim_ids=ids,
+                claims=claim_rows(scope, claims),
+                told_in=[ToldIn(s, SECTION_TITLES[s]) for s in sections],
+                disputed=disputed,
+                disputed_claim_ids=disputed_claims,
+            )
         )
     chronology, chronology_omitted = _chronology(scope)
-    return {
-        "annex": ANNEXES["case_files"],
-        "files": files,
-        "omitted": omitted,
-        "chronology": chronology,
-        "chronology_omitted": chronology_omitted,
-        "charts": [],
-    }
+    return CaseFiles(
+        files=files,
+        omitted=omitted,
+        chronology=rows_of(chronology, ChronologyRow),
+        chronology_omitted=chronology_omitted,
+    )

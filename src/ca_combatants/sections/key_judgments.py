@@ -8,13 +8,12 @@ many sources in its scope have been published since."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from .. import judgment_rules
 from ..scope import Scope, format_date
-from ._common import JUDGMENTS_MAX, capped
+from ._common import JUDGMENTS_MAX, SectionResult, capped
 
 # How each likelihood opens the sentence that states the proposition.
 LEADS = {
@@ -63,6 +62,17 @@ class JudgmentRow:
     needs_review: bool
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeyJudgments(SectionResult):
+    items: list[JudgmentRow]
+    omitted: int
+    omitted_note: str
+    withheld: int
+    withheld_note: str
+    selection: str  # "all five states, both sides"
+    terms: list[str]  # the estimative terms, in order
+
+
 def _newer_sources(scope: Scope, judgments: pd.DataFrame) -> list[int]:
     """For each judgment, the sources this brief may use, in the judgment's scope, published
     after it was assessed (a source of uncertain date counts when its earliest date is later)."""
@@ -90,7 +100,7 @@ def _newer_sources(scope: Scope, judgments: pd.DataFrame) -> list[int]:
     return counts
 
 
-def analyse(scope: Scope) -> dict[str, Any]:
+def analyse(scope: Scope) -> KeyJudgments:
     shown, withheld = scope.judgments
     listed, omitted = capped(shown, JUDGMENTS_MAX)
     jc = scope.ds.judgment_claims
@@ -119,13 +129,12 @@ def analyse(scope: Scope) -> dict[str, Any]:
             )
         )
     label = scope.params.scope_label()
-    return {
-        "items": items,
-        "omitted": omitted,
-        "omitted_note": count_of(omitted, "further judgment is", "further judgments are"),
-        "withheld": withheld,
-        "withheld_note": count_of(withheld, "judgment", "judgments"),
-        "selection": label[0].lower() + label[1:],
-        "terms": [words for words, _ in judgment_rules.SCALE.values()],
-        "charts": [],
-    }
+    return KeyJudgments(
+        items=items,
+        omitted=omitted,
+        omitted_note=count_of(omitted, "further judgment is", "further judgments are"),
+        withheld=withheld,
+        withheld_note=count_of(withheld, "judgment", "judgments"),
+        selection=label[0].lower() + label[1:],
+        terms=[words for words, _ in judgment_rules.SCALE.values()],
+    )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .. import figures
+from .. import editorial, figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
     TACTICS_MAX,
     Chart,
+    ClaimRow,
+    SectionResult,
     capped,
     claim_rows,
     in_sentence,
@@ -20,14 +23,6 @@ from ._common import (
     told_in,
 )
 
-# Reports the data ties to no case but that belong with a channel (an editorial choice)
-EXTRA_EVIDENCE = {
-    "tac_foreign_conscription": ["cl_gv_krasov"],
-    "tac_pmc": ["cl_gv_wagner_description", "cl_or_molkino_wagner", "cl_or_google_wagner"],
-    "tac_prison": ["cl_gv_similar_cases"],
-}
-# where the short statement drops a fact the source gives (Wagner's deployments), its words
-IN_THEIR_WORDS = {"cl_gv_wagner_description"}
 QUALIFIED_TIMES = ("early", "mid", "late")
 
 
@@ -58,8 +53,9 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[
     earlier = told_before(scope, "recruitment_tactics")
     speakers = _combatant_speakers(scope)
     candidates = list(dict.fromkeys(te["claim_id"].tolist()))
-    candidates += [c for ids in EXTRA_EVIDENCE.values() for c in ids if scope.is_visible(c)]
-    said = scope.claims_frame(candidates)
+    extra = editorial.channel_evidence(scope.ds)
+    candidates += [c for ids in extra.values() for c in ids if scope.lookups.is_visible(c)]
+    said = scope.lookups.claims_frame(candidates)
     speaker_of = dict(
         zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
     )
@@ -68,7 +64,7 @@ def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[
     for t in tactics.itertuples():
         ev = evidence.get(t.tactic_id, te.iloc[0:0])
         ids = list(dict.fromkeys(ev["claim_id"].tolist()))
-        ids += [c for c in EXTRA_EVIDENCE.get(t.tactic_id, []) if scope.is_visible(c)]
+        ids += [c for c in extra.get(t.tactic_id, []) if scope.lookups.is_visible(c)]
         told = [
             c
             for c in dict.fromkeys(ids)
@@ -95,14 +91,54 @@ CATEGORY_LABELS = {
     "private_military_company": "Private military companies",
     "prison": "Prisons",
 }
-SHORT_LABELS = {
-    "ev_2022_09_20_sakharovo_centre": "Sakharovo centre",
-    "ev_2022_09_20_duma_citizenship": "Duma: citizenship for 1 year",
-    "ev_2022_09_21_mobilisation": "Mobilisation",
-    "ev_2022_09_21_federation_council": "Federation Council",
-    "ev_2022_11_conscription_decree": "Foreign conscripts decree",
-    "ev_2023_04_04_sakharovo_second_wave": "Sakharovo 2nd wave",
-}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One recruitment channel: its reports, told here or pointed to, and its cases in scope."""
+
+    tactic_id: str
+    name: str
+    name_in_sentence: str
+    category: str
+    description: str
+    n_reports: int
+    n_cases: int
+    claim_ids: list[str]  # every report of the channel
+    claims: list[ClaimRow]  # the reports told here
+    told_elsewhere: list[str]  # where the others are told
+    claims_omitted: int
+
+
+@dataclass(frozen=True)
+class ContestedVersion:
+    version: str
+    claim_id: str
+
+
+@dataclass(frozen=True)
+class Contested:
+    subject: str
+    versions: list[ContestedVersion]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecruitmentTactics(SectionResult):
+    taxonomy: list[Channel]
+    tactics_omitted: int
+    by_category: dict[str, list[Channel]]  # the channels with reports, by kind
+    n_tactics_reported: int
+    most_reported: list[Channel]
+    most_reported_claim_ids: list[str]
+    most_in_cases: list[Channel]
+    n_without_cases: int
+    n_measures: int
+    n_events: int
+    first_event: str | None
+    last_event: str | None
+    event_claim_ids: list[str]  # the first and the last event's
+    contested: list[Contested]
+    contested_omitted: int
 
 
 def channel_counts(scope: Scope) -> pd.DataFrame:
@@ -124,10 +160,12 @@ def channel_counts(scope: Scope) -> pd.DataFrame:
     return counts
 
 
-def analyse(scope: Scope) -> dict[str, Any]:
+def analyse(scope: Scope) -> RecruitmentTactics:
     tactics_omitted = max(0, len(scope.ds.tactics) - TACTICS_MAX)
     found = _channel_claims(scope)
-    shown_claims = scope.claims_frames([told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found])
+    shown_claims = scope.lookups.claims_frames(
+        [told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found]
+    )
     rows = []
     from . import SECTION_TITLES
 
@@ -135,8 +173,9 @@ def analyse(scope: Scope) -> dict[str, Any]:
     under: dict[str, str] = {}
     for t, _, told, _ in found:
         under.update({c: str(t.name) for c in told})
+    quoted = editorial.in_their_words(scope.ds, "recruitment_tactics")
     for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
-        told_rows = claim_rows(scope, claims, IN_THEIR_WORDS)
+        told_rows = claim_rows(scope, claims, quoted)
         elsewhere = list(
             dict.fromkeys(
                 under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
@@ -145,85 +184,82 @@ def analyse(scope: Scope) -> dict[str, Any]:
             )
         )
         rows.append(
-            {
-                "tactic_id": t.tactic_id,
-                "name": t.name,
-                "name_in_sentence": in_sentence(str(t.name)),
-                "category": CATEGORY_LABELS[t.tactic_category],
-                "description": t.description,
-                "n_reports": len(claim_ids),
-                "n_cases": len(persons),
-                "persons": persons,
-                "claim_ids": claim_ids,
-                "claims": told_rows,
-                "told_elsewhere": [w for w in elsewhere if w != t.name],
-                "flagged": any(c["cannot_be_right"] for c in told_rows),
-                "claims_omitted": max(0, len(told) - CLAIMS_PER_ITEM_MAX),
-            }
+            Channel(
+                tactic_id=t.tactic_id,
+                name=t.name,
+                name_in_sentence=in_sentence(str(t.name)),
+                category=CATEGORY_LABELS[t.tactic_category],
+                description=t.description,
+                n_reports=len(claim_ids),
+                n_cases=len(persons),
+                claim_ids=claim_ids,
+                claims=told_rows,
+                told_elsewhere=[w for w in elsewhere if w != t.name],
+                claims_omitted=max(0, len(told) - CLAIMS_PER_ITEM_MAX),
+            )
         )
-    by_category: dict[str, list[dict[str, Any]]] = {}
+    by_category: dict[str, list[Channel]] = {}
     for row in rows:
-        if row["n_reports"]:
-            by_category.setdefault(row["category"], []).append(row)
-    reported = sorted((r for r in rows if r["n_reports"]), key=lambda r: -r["n_reports"])
-    in_cases = sorted((r for r in rows if r["n_cases"]), key=lambda r: -r["n_cases"])
+        if row.n_reports:
+            by_category.setdefault(row.category, []).append(row)
+    reported = sorted((r for r in rows if r.n_reports), key=lambda r: -r.n_reports)
+    in_cases = sorted((r for r in rows if r.n_cases), key=lambda r: -r.n_cases)
     events = scope.events
     # the chart needs only these columns: a copy of every column would be large on a large dataset
     charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
-        short_label=events["event_id"].map(SHORT_LABELS).fillna(events["title"])
+        short_label=events["event_id"].map(editorial.short_labels(scope.ds)).fillna(events["title"])
     )
-    counts = channel_counts(scope)
     measures = events[events["event_type"] == "russian_measure"]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     contested_ids, contested_omitted = capped(
         list(dict.fromkeys(contested["discrepancy_id"].tolist())), CLAIMS_PER_ITEM_MAX
     )
-    return {
-        "taxonomy": rows,
-        "tactics_omitted": tactics_omitted,
-        "by_category": by_category,
-        "n_tactics_reported": len(reported),
-        "most_reported": reported[:3],
-        "most_in_cases": in_cases[:3],
-        "n_without_cases": sum(1 for r in reported if not r["n_cases"]),
-        "n_measures": len(measures),
-        "n_events": len(events),
-        "first_event": event_when(
+    return RecruitmentTactics(
+        taxonomy=rows,
+        tactics_omitted=tactics_omitted,
+        by_category=by_category,
+        n_tactics_reported=len(reported),
+        most_reported=reported[:3],
+        most_reported_claim_ids=[c for r in reported[:3] for c in r.claim_ids],
+        most_in_cases=in_cases[:3],
+        n_without_cases=sum(1 for r in reported if not r.n_cases),
+        n_measures=len(measures),
+        n_events=len(events),
+        first_event=event_when(
             events["event_date"].iloc[0],
             events["date_precision"].iloc[0],
             events["date_text"].iloc[0],
         )
         if len(events)
         else None,
-        "last_event": event_when(
+        last_event=event_when(
             events["event_date"].iloc[-1],
             events["date_precision"].iloc[-1],
             events["date_text"].iloc[-1],
         )
         if len(events)
         else None,
-        # the section lists no events (the timeline charts them; the chronology in the case-files
-        # annex lists them), so no event table is numbered here
-        "events": events.iloc[0:0],
-        "event_claim_ids": [
+        event_claim_ids=[
             c
-            for ids in scope.claim_ids_for("event_id", events["event_id"].iloc[[0, -1]])
+            for ids in scope.lookups.claim_ids_for("event_id", events["event_id"].iloc[[0, -1]])
             for c in ids
         ]
         if len(events)
         else [],
-        "channel_counts": counts,
-        "contested": [
-            {
-                "subject": g["subject"].iloc[0],
-                "versions": list(zip(g["version"].tolist(), g["claim_id"].tolist(), strict=True)),
-            }
+        contested=[
+            Contested(
+                subject=g["subject"].iloc[0],
+                versions=[
+                    ContestedVersion(v, c)
+                    for v, c in zip(g["version"].tolist(), g["claim_id"].tolist(), strict=True)
+                ],
+            )
             for _, g in contested[contested["discrepancy_id"].isin(contested_ids)].groupby(
                 "discrepancy_id", sort=False
             )
         ],
-        "contested_omitted": contested_omitted,
-        "charts": [  # in the order the template shows them
+        contested_omitted=contested_omitted,
+        charts=(  # in the order the template shows them
             Chart("timeline", not events.empty, lambda n, r: figures.timeline(charted, n, r)),
-        ],
-    }
+        ),
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .. import figures
+from .. import editorial, figures
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
@@ -14,20 +15,16 @@ from ._common import (
     NAMES_MAX,
     STATUS_LABELS,
     Chart,
+    ClaimRow,
+    SectionResult,
     capped,
     claim_rows,
     country_name,
+    rows_of,
     side_name,
     with_claims,
 )
 
-# What else the sources say about the scale, told here and nowhere else (an editorial choice)
-SCALE_CLAIMS = [
-    "cl_gv_four_countries_both_sides",
-    "cl_gv_dozens_confirmed",
-    "cl_or_cabar_tajik_deaths",
-    "cl_or_cabar_uzbekistan",
-]
 CONTEXT_CATEGORIES = ["migrants", "citizenship"]
 
 QUALIFIER_LABELS = {
@@ -36,6 +33,79 @@ QUALIFIER_LABELS = {
     "exact": "exactly",
     "more_than": "more than",
 }
+
+
+@dataclass(frozen=True)
+class CountCell:
+    cases: Any
+    key: str  # "cases_KZ_russia"
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    country: str
+    cells: list[CountCell]  # one per side, in the order of `count_sides`
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    status: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count of the dead (or a figure for context), as worded, with who counted and when."""
+
+    measure: str
+    value_text: str
+    as_of: str
+    counter: str
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True)
+class ContextFigure:
+    measure: str
+    value_text: str
+    when: str  # "as of 14 June 2023"
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True)
+class LatestCount:
+    value_text: str
+    measure: str
+    when: str
+    counter: str
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScopeAndNumbers(SectionResult):
+    countries_label: str
+    n_total: int
+    n_russia: int
+    n_ukraine: int
+    n_named: int
+    count_sides: list[str]
+    counts: list[CountryRow]
+    status_rows: list[StatusRow]
+    n_ca_counts: int  # counts of Central Asian dead (Table 2)
+    deaths_shown: tuple[Count, ...]
+    deaths_claim_ids: list[str]
+    deaths_omitted: int
+    other_counts: tuple[Count, ...]  # counts of other populations, for scale
+    other_omitted: int
+    latest_wide_count: LatestCount | None
+    # the lead's citations: no source tracks the total; the sources judge the numbers small; the
+    # first claim about each named individual (all empty when no individual is in scope)
+    no_tracking_claim_ids: list[str]
+    small_numbers_claim_ids: list[str]
+    person_claim_ids: list[str]
+    scale: list[ClaimRow]
+    migrants: tuple[ContextFigure, ...]
+    migrants_omitted: int
 
 
 def as_of_phrase(date: Any, precision: Any) -> str:
@@ -93,10 +163,10 @@ def death_counts(scope: Scope) -> pd.DataFrame:
 
     def counter(org: Any, who: Any, pub: Any) -> str:
         if pd.notna(org):
-            return scope.org_name(org)
+            return scope.lookups.org_name(org)
         if pd.notna(who):
             return f"{scope.person_name(who)} (an assertion, not a count)"
-        return f"{scope.org_name(pub)} (no counter named)"
+        return f"{scope.lookups.org_name(pub)} (no counter named)"
 
     who_counted = list(
         zip(f["counted_by_org_id"].tolist(), speaker.tolist(), publisher.tolist(), strict=True)
@@ -121,7 +191,7 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     return f.sort_values(["as_of_date_start", "figure_id"]).reset_index(drop=True)
 
 
-def analyse(scope: Scope) -> dict[str, Any]:
+def analyse(scope: Scope) -> ScopeAndNumbers:
     people = scope.individuals
     counts = case_counts(scope)
     status = people["status"].value_counts()
@@ -150,47 +220,59 @@ def analyse(scope: Scope) -> dict[str, Any]:
     latest = None
     if not wide.empty:
         w = wide.iloc[-1]
-        latest = {
-            "value_text": w["value_text"],
-            "measure": w["measure"],
-            "when": as_of_phrase(w["as_of_date"], w["as_of_precision"]),
-            "counter": w["counter"],
-            "claim_ids": w["claim_ids"],
-        }
+        latest = LatestCount(
+            value_text=w["value_text"],
+            measure=w["measure"],
+            when=as_of_phrase(w["as_of_date"], w["as_of_precision"]),
+            counter=w["counter"],
+            claim_ids=w["claim_ids"],
+        )
     named = people["person_id"][:NAMES_MAX]
-    scale = claim_rows(scope, scope.claims_listed(SCALE_CLAIMS))
-    return {
-        "countries_label": ", ".join(country_name(c) for c in scope.params.countries),
-        "n_total": len(people),
-        "n_russia": int((people["side"] == "russia").sum()),
-        "n_ukraine": int((people["side"] == "ukraine").sum()),
-        "n_named": int(people["is_named"].sum()),
-        "n_killed": int((people["status"] == "killed").sum()),
-        "n_countries_with_cases": int((counts.groupby("code")["cases"].sum() > 0).sum()),
-        "counts": counts,
-        "status_rows": [
-            {"status": STATUS_LABELS.get(s, s), "n": int(n)} for s, n in status.items()
+    scale = claim_rows(
+        scope, scope.lookups.claims_listed(editorial.featured(scope.ds, "scope_and_numbers"))
+    )
+    lead = len(people) > 0  # the lead, and its citations, only when someone is in scope
+    other_shown = with_claims(scope, other_shown, "figure_id")
+    return ScopeAndNumbers(
+        countries_label=", ".join(country_name(c) for c in scope.params.countries),
+        n_total=len(people),
+        n_russia=int((people["side"] == "russia").sum()),
+        n_ukraine=int((people["side"] == "ukraine").sum()),
+        n_named=int(people["is_named"].sum()),
+        count_sides=list(counts["side"].unique()),
+        counts=[
+            CountryRow(
+                country,
+                [CountCell(r.cases, f"cases_{r.code}_{r.side_code}") for r in rows.itertuples()],
+            )
+            for country, rows in counts.groupby("country", sort=False)
         ],
-        "deaths": ca,  # Table 2 lists counts of Central Asians only
-        "n_ca_counts": len(ca),
-        "deaths_shown": deaths_shown,
-        "deaths_omitted": deaths_omitted,
-        "other_counts": with_claims(scope, other_shown, "figure_id"),
-        "other_omitted": other_omitted,
-        "latest_wide_count": latest,
-        "no_tracking": [c for c in ["cl_gv_no_tracking"] if scope.is_visible(c)],
-        "scale": scale,
-        "migrants": context,
-        "migrants_omitted": migrants_omitted,
-        "person_claims": dict(zip(named, scope.claim_ids_for("person_id", named), strict=True)),
-        "charts": [
+        status_rows=[StatusRow(STATUS_LABELS.get(s, s), int(n)) for s, n in status.items()],
+        n_ca_counts=len(ca),
+        deaths_shown=rows_of(deaths_shown, Count),
+        deaths_claim_ids=[c for ids in deaths_shown["claim_ids"].tolist() for c in ids],
+        deaths_omitted=deaths_omitted,
+        other_counts=rows_of(other_shown, Count),
+        other_omitted=other_omitted,
+        latest_wide_count=latest,
+        no_tracking_claim_ids=visible(scope, ["cl_gv_no_tracking"]) if lead else [],
+        small_numbers_claim_ids=visible(scope, ["cl_gv_scope_small_numbers"]) if lead else [],
+        person_claim_ids=[ids[0] for ids in scope.lookups.claim_ids_for("person_id", named) if ids],
+        scale=scale,
+        migrants=rows_of(context, ContextFigure),
+        migrants_omitted=migrants_omitted,
+        charts=(
             Chart(
                 "deaths_over_time",
                 not charted.empty,
                 lambda n, r: figures.deaths_over_time(charted, n, r),
             ),
-        ],
-    }
+        ),
+    )
+
+
+def visible(scope: Scope, claim_ids: list[str]) -> list[str]:
+    return [c for c in claim_ids if scope.lookups.is_visible(c)]
 
 
 def told_claims(scope: Scope) -> list[str]:
@@ -202,9 +284,13 @@ def told_claims(scope: Scope) -> list[str]:
         & (figures["country_scope"].isna() | (figures["country_scope"] == ""))
     )
     f = figures[prose]
-    ids = [c for group in scope.claim_ids_for("figure_id", f["figure_id"]) for c in group]
+    ids = [c for group in scope.lookups.claim_ids_for("figure_id", f["figure_id"]) for c in group]
     return ids + [
         c
-        for c in ["cl_gv_no_tracking", "cl_gv_scope_small_numbers", *SCALE_CLAIMS]
-        if scope.is_visible(c)
+        for c in [
+            "cl_gv_no_tracking",
+            "cl_gv_scope_small_numbers",
+            *editorial.featured(scope.ds, "scope_and_numbers"),
+        ]
+        if scope.lookups.is_visible(c)
     ]

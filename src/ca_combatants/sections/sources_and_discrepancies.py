@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from ..scope import Scope, format_date
-from . import ANNEXES
-from ._common import DISCREPANCIES_MAX, SOURCES_MAX, capped
+from ._common import DISCREPANCIES_MAX, SOURCES_MAX, SectionResult, capped, rows_of
 
 GRADES = {
     "A": "completely reliable",
@@ -29,22 +29,64 @@ KIND_LABELS = {
 }
 
 
-def _version(scope: Scope, v: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SourceRow:
+    ref_number: int
+    source_id: str
+    publisher: str
+    title: str
+    date: str
+    source_kind: str
+    reliability_grade: str
+    grade_label: str
+    n_claims: int
+
+
+@dataclass(frozen=True)
+class Version:
     """One side of a discrepancy: what it says, who published it, and its words."""
-    claim = scope.claim(v.claim_id)
-    return {
-        "version": v.version,
-        "claim_id": v.claim_id,
-        "source": scope.publisher_name(v.source_id),
-        "quote": None if pd.isna(claim["quote"]) else claim["quote"],
-        "statement": claim["statement"],
-    }
+
+    version: str
+    claim_id: str
+    source: str
+    quote: str | None
+    statement: str
 
 
-def analyse(scope: Scope) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Discrepancy:
+    subject: str
+    kind: str
+    summary: str
+    note: str
+    versions: list[Version]
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcesAndDiscrepancies(SectionResult):
+    sources: tuple[SourceRow, ...]
+    sources_omitted: int
+    groups: list[Discrepancy]
+    groups_total: int
+    groups_omitted: int
+
+
+def _version(scope: Scope, v: Any) -> Version:
+    claim = scope.lookups.claim(v.claim_id)
+    return Version(
+        version=v.version,
+        claim_id=v.claim_id,
+        source=scope.lookups.publisher_name(v.source_id),
+        quote=None if pd.isna(claim["quote"]) else str(claim["quote"]),
+        statement=str(claim["statement"]),
+    )
+
+
+def analyse(scope: Scope) -> SourcesAndDiscrepancies:
     src, sources_omitted = capped(scope.sources, SOURCES_MAX)
     src = src.copy()  # only the rows listed are described
-    src["publisher"] = src["publisher_org_id"].map(scope.org_name)
+    src["publisher"] = src["publisher_org_id"].map(scope.lookups.org_name)
     src["date"] = [
         format_date(early)
         if early == late
@@ -66,22 +108,19 @@ def analyse(scope: Scope) -> dict[str, Any]:
     for _did, g in shown.groupby("discrepancy_id", sort=False):
         first = g.iloc[0]
         groups.append(
-            {
-                "subject": first["subject"],
-                "kind": KIND_LABELS[first["discrepancy_kind"]],
-                "summary": first["summary"],
-                "note": first["resolution_note"],
-                "versions": [_version(scope, v) for v in g.itertuples()],
-                "claim_ids": g["claim_id"].tolist(),
-            }
+            Discrepancy(
+                subject=first["subject"],
+                kind=KIND_LABELS[first["discrepancy_kind"]],
+                summary=first["summary"],
+                note=first["resolution_note"],
+                versions=[_version(scope, v) for v in g.itertuples()],
+                claim_ids=g["claim_id"].tolist(),
+            )
         )
-    return {
-        "annex": ANNEXES["sources_and_discrepancies"],
-        "sources": src,
-        "sources_omitted": sources_omitted,
-        "groups": groups,
-        "groups_total": len(groups) + groups_omitted,
-        "groups_omitted": groups_omitted,
-        "grades": GRADES,
-        "charts": [],
-    }
+    return SourcesAndDiscrepancies(
+        sources=rows_of(src, SourceRow),
+        sources_omitted=sources_omitted,
+        groups=groups,
+        groups_total=len(groups) + groups_omitted,
+        groups_omitted=groups_omitted,
+    )

@@ -1,0 +1,164 @@
+"""The registry of sections, and what each section gives its template."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import re
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from ca_combatants import brief as brief_module
+from ca_combatants import notebook_cells
+from ca_combatants.brief import Brief
+from ca_combatants.dataset import Dataset, load
+from ca_combatants.params import BriefParams, parse_params
+from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK, TEMPLATES_DIR
+from ca_combatants.sections import BY_NAME, SECTION_ORDER, SECTIONS, SectionSpec
+from ca_combatants.sections._common import SectionResult
+
+
+@cache
+def dataset() -> Dataset:
+    return load(DEFAULT_DATA_DIR)
+
+
+def test_the_notebook_has_one_cell_per_section_in_the_registry_order() -> None:
+    text = NOTEBOOK.read_text(encoding="utf-8")
+    cells = json.loads(text)["cells"]
+    shown = [notebook_cells.section_of(c) for c in cells if notebook_cells.section_of(c)]
+    assert shown == [s.name for s in SECTIONS]
+    for cell in cells:
+        if name := notebook_cells.section_of(cell):
+            assert "".join(cell["source"]) == f'brief.section("{name}")'
+    # the notebook is as `python -m ca_combatants.notebook_cells` writes it
+    assert notebook_cells.dumps(notebook_cells.with_section_cells(json.loads(text))) == text
+
+
+def test_a_new_section_gets_its_notebook_cell_in_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    new = SectionSpec("changes_since", "Changes since", included=lambda p: False)
+    at = SECTION_ORDER.index("key_judgments") + 1
+    monkeypatch.setattr(notebook_cells, "SECTIONS", (*SECTIONS[:at], new, *SECTIONS[at:]))
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cells = notebook_cells.with_section_cells(nb)["cells"]
+    names = [notebook_cells.section_of(c) for c in cells]
+    assert names[names.index("key_judgments") + 1] == "changes_since"
+    assert [c["id"] for c in cells if notebook_cells.section_of(c) == "cover"] == ["cell-03"]
+    assert len(cells) == len(nb["cells"]) + 1
+
+
+def test_each_section_has_its_module_template_and_tables_once() -> None:
+    for spec in SECTIONS:
+        module = importlib.import_module(f"ca_combatants.sections.{spec.name}")
+        assert callable(module.analyse), spec.name
+        assert (TEMPLATES_DIR / spec.template).is_file(), spec.template
+    tables = [t.key for s in SECTIONS for t in s.tables]
+    assert len(tables) == len(set(tables))
+    assert [s.annex for s in SECTIONS if s.annex] == ["A", "B", "C"]
+    assert SECTION_ORDER[0] == "cover" and SECTION_ORDER[-1] == "references"
+
+
+def _frames_in(value: Any, path: str = "a") -> list[str]:
+    """Where a pandas object sits in a section result."""
+    if isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        return [path]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [
+            p
+            for f in dataclasses.fields(value)
+            for p in _frames_in(getattr(value, f.name), f"{path}.{f.name}")
+        ]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in _frames_in(v, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _frames_in(v, f"{path}[{k!r}]")]
+    return []
+
+
+@pytest.mark.parametrize("values", [{}, {"countries": ["TM"], "as_of": "2023-01-01"}])
+def test_every_analysis_is_a_frozen_dataclass_of_plain_rows(values: dict[str, Any]) -> None:
+    brief = Brief(parse_params(values), dataset())
+    for name, result in brief.analyses.items():
+        assert isinstance(result, SectionResult), name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.charts = ()  # type: ignore[misc]
+        assert _frames_in(result) == [], f"{name} gives its template pandas objects"
+
+
+# what a template must not do: compute on frames, or ask the scope
+_LOGIC = re.compile(
+    r"itertuples|iterrows|groupby|\.iloc|\.loc\b|\.empty\b|\.unique\(|value_counts|"
+    r"\bscope\.[a-z_]|\bhas\(|\bsum\(start"
+)
+
+
+def test_templates_receive_rows_and_make_no_pandas_or_scope_calls() -> None:
+    found = [
+        f"{path.name}:{n}: {m.group(0)}"
+        for path in sorted((TEMPLATES_DIR / "sections").glob("*.j2"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for m in [_LOGIC.search(line.replace('class="empty"', ""))]
+        if m
+    ]
+    assert found == []
+
+
+def test_a_section_can_be_absent_for_a_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A section that says it is absent is not analysed or shown, and the sections after it
+    are numbered without it."""
+    absent = dataclasses.replace(BY_NAME["key_judgments"], included=lambda p: not p.countries)
+    sections = tuple(absent if s.name == "key_judgments" else s for s in SECTIONS)
+    monkeypatch.setattr(brief_module, "SECTIONS", sections)
+    monkeypatch.setattr(brief_module, "BY_NAME", {s.name: s for s in sections})
+    brief = Brief(BriefParams(), dataset())
+    assert "key_judgments" not in brief.section_names
+    assert brief.render_section("key_judgments") == ""
+    assert "<h2>1. Scope and numbers</h2>" in brief.render_section("scope_and_numbers")
+    assert "key_judgments" not in brief.analyses
+    assert [s.name for s in brief.sections()] == [n for n in SECTION_ORDER if n != "key_judgments"]
+
+
+# ----------------------------------------------------------------------------- editorial choices
+
+
+def test_editorial_choices_are_read_from_the_data() -> None:
+    from ca_combatants import editorial
+
+    ds = dataset()
+    assert editorial.featured(ds, "legal_exposure")[0] == "cl_gv_mass_unlikely"
+    assert editorial.channel_evidence(ds)["tac_pmc"] == [
+        "cl_gv_wagner_description",
+        "cl_or_molkino_wagner",
+        "cl_or_google_wagner",
+    ]
+    assert editorial.short_labels(ds)["ev_2022_09_21_mobilisation"] == "Mobilisation"
+    general = Brief(BriefParams(), ds).analysis("legal_exposure").general  # type: ignore[attr-defined]
+    told = {c.claim_id for c in general}
+    assert "cl_gv_mass_unlikely" in told <= set(editorial.featured(ds, "legal_exposure"))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (
+            "claim_id",
+            "cl_not_a_claim",
+            "column 'claim_id': 'cl_not_a_claim' does not exist in claims.claim_id",
+        ),
+        ("label", "", "column 'label': empty for use 'short_label' (expected a label)"),
+        ("use", "highlight", "column 'use'"),
+    ],
+)
+def test_a_bad_editorial_choice_names_file_row_and_column(
+    data_copy: Any, edit_cell: Any, column: str, value: str, message: str
+) -> None:
+    from ca_combatants.dataset import check
+
+    key = "ed_law_mass_unlikely" if column != "label" else "ed_label_mobilisation"
+    line = edit_cell(data_copy, "editorial", key, column, value)
+    problems = [str(p) for p in check(data_copy).problems]
+    assert any(p.startswith(f"editorial.csv:{line}: ") and message in p for p in problems), problems
