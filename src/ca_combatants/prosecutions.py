@@ -38,6 +38,7 @@ class CaseCount:
     qualifier: str
     measure: str
     counted_by: str  # the counter's name, or "counter not named"
+    counted_by_short: str  # the shortest name the data gives the counter ("KNB")
     as_of: str  # "by 25 December 2025"
     claim_ids: tuple[str, ...]
 
@@ -90,6 +91,19 @@ def _year_in_period(scope: Scope, year: int) -> bool:
     )
 
 
+def _short_name(scope: Scope, org_id: object) -> str:
+    if not isinstance(org_id, str):
+        return ""
+    orgs = scope.ds.organisations
+    row = orgs[orgs["org_id"] == org_id]
+    if row.empty:
+        return ""
+    names = [str(row["name"].iloc[0])]
+    if isinstance(row["name_variants"].iloc[0], str):
+        names += [v.strip() for v in row["name_variants"].iloc[0].split(";") if v.strip()]
+    return min(names, key=len)
+
+
 def _count_value(row: pd.Series) -> float | None:
     for column in ("value_best", "value_low", "value_high"):
         if pd.notna(row[column]):
@@ -111,6 +125,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
         if not _year_in_period(scope, year):
             continue
         counter = scope.org_name(f["counted_by_org_id"]) or "counter not named"
+        short = _short_name(scope, f["counted_by_org_id"]) or counter
         counts.append(
             CaseCount(
                 figure_id=str(f["figure_id"]),
@@ -121,6 +136,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
                 qualifier=str(f["qualifier"]),
                 measure=str(f["measure"]),
                 counted_by=counter,
+                counted_by_short=short,
                 as_of=format_date(str(f["as_of_date"]), str(f["as_of_precision"])),
                 claim_ids=tuple(claims),
             )

@@ -68,7 +68,7 @@ def _float(value: object) -> float | None:
 
 
 def _text(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else str(value)
 
 
 @dataclass(frozen=True)
