@@ -594,7 +594,9 @@ def sentences_against_statute(
         unnamed = [s for s in country.sentences if s.provision_id is None]
         if unnamed:
             lanes.append((f"{country.country} sentences, article not named", "unnamed", unnamed))
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(lanes) + 1.5))
+    height = 0.42 * len(lanes) + 1.5
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
     kinds_drawn: list[str] = []
     longest = 0.0
 
@@ -619,11 +621,12 @@ def sentences_against_statute(
                 kinds_drawn.append(s.kind)
             longest = max(longest, s.term_years)
             if s.set_aside:
-                ax.annotate(
+                ax.annotate(  # to the left: the right of the plot holds the range labels
                     "verdict later set aside",
                     (s.term_years, y + dy),
-                    xytext=(7, -3),
+                    xytext=(-8, -3),
                     textcoords="offset points",
+                    ha="right",
                     fontsize=SMALLEST_TEXT,
                 )
 
@@ -708,10 +711,13 @@ def sentences_against_statute(
                 label="sentence: " + SENTENCE_KIND_NAMES.get(kind, kind.replace("_", " ")),
             )
         )
+    # below the chart, from the figure's left edge: under the plot alone it ran past the
+    # figure's right edge, and a wider chart is shrunk on a phone
     ax.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=(0.0, -0.2 if len(lanes) < 6 else -0.12),
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=fig.transFigure,
         frameon=False,
         ncol=1,
     )
@@ -825,10 +831,10 @@ def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str
             many = len({c.country for c in result.case_counts}) > 1
             ax.set_ylabel("Criminal cases\nas reported" + (" (by state)" if many else ""))
             ax.set_title(
-                "Criminal cases, as each counter reported them"
+                "Criminal cases, as reported"
                 if many
                 else f"{COUNTRY_NAMES.get(result.case_counts[0].country, '')}: criminal cases, "
-                "as each counter reported them",
+                "as reported",
                 loc="left",
                 fontsize=SMALLEST_TEXT + 0.5,
             )
@@ -862,12 +868,13 @@ def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str
             ax.set_ylim(0, top * 1.6 + 0.5)
             ax.set_ylabel("Convictions\nrecorded")
             ax.set_title(
-                "Convictions, one by one as reported, by year of verdict",
+                "Convictions reported, by year of verdict",
                 loc="left",
                 fontsize=SMALLEST_TEXT + 0.5,
             )
         ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         sns.despine(ax=ax)
+    fig.subplots_adjust(left=0.2, right=0.97)  # the two-line axis labels inside the width
     low, high = min(years), max(years)
     axes[-1, 0].set_xlim(low - 0.9, high + 0.9)
     axes[-1, 0].set_xticks(range(low, high + 1))
