@@ -166,7 +166,8 @@ def test_the_chart_never_draws_a_sentence_outside_prison_on_a_prison_bar(
     open_marks = [
         line
         for line in ax.lines
-        if isinstance(line, Line2D) and line.get_marker() in {"D", "^", "o", "v"}
+        if isinstance(line, Line2D)
+        and line.get_marker() in {"D", "^", "o", "v"}
         and line.get_markerfacecolor() == "white"
     ]
     assert len(open_marks) == 4  # three terms of restricted freedom, one conditional sentence

@@ -817,13 +817,20 @@ def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str
                         linestyle="",
                         zorder=3,
                     )
-                    low = c.value < top * 0.3  # a small count: its label beside it, not above
+                    # a small count, or the right one of a pair, is labelled to its right; the
+                    # left one of a pair to its left; others above
+                    if len(points) > 1 and k == 0:
+                        offset, align = (-8, 2), "right"
+                    elif c.value < top * 0.3 or len(points) > 1:
+                        offset, align = (8, 2), "left"
+                    else:
+                        offset, align = (0, 6), "center"
                     ax.annotate(
                         textwrap.fill(label, 20),
                         (x, c.value),
-                        xytext=(8, 2) if low else (0, 6),
+                        xytext=offset,
                         textcoords="offset points",
-                        ha="left" if low else "center",
+                        ha=align,
                         va="bottom",
                         fontsize=SMALLEST_TEXT,
                     )
@@ -957,7 +964,12 @@ def recruitment_channels(result: Any, number: int, redact: Callable[[str], str])
         "Horizontal bar chart of recruitment channels by individuals. "
         + "; ".join(
             f"{r.name}: {r.n_cases}"
-            + (f" ({r.n_possibly_same} pair may be one person)" if r.n_possibly_same else "")
+            + (" (two of these records may be one person)" if r.n_possibly_same == 1 else "")
+            + (
+                f" ({r.n_possibly_same} pairs of these records may each be one person)"
+                if r.n_possibly_same > 1
+                else ""
+            )
             for r in rows
         )
         + ".",
