@@ -206,3 +206,20 @@ def test_the_chart_text_does_not_overlap_and_keeps_its_size(
     # shrinks it no more than them
     width = float(re.search(r'width="([\d.]+)pt"', figure.svg).group(1))  # type: ignore[union-attr]
     assert width <= (figures.WIDTH_IN + 0.2) * 72
+
+
+def test_a_sentence_under_an_article_the_brief_does_not_hold_is_still_drawn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every sentence gets a mark: one whose article has no visible text goes on its own lane."""
+    from dataclasses import replace
+
+    result = analyse(scope(countries=["UZ"]))
+    uz = result.countries[0]
+    statutes = tuple(s for s in uz.statutes if s.provision_id != "prov_uz_154")
+    trimmed = replace(result, countries=(replace(uz, statutes=statutes, reported_ranges=()),))
+    _, (ax, _) = _drawn(monkeypatch, trimmed)
+    marks = [line for line in ax.lines if line.get_marker() in {"o", "s", "D", "^", "v"}]
+    assert len(marks) == len(uz.sentences) == 6
+    lanes = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert "UZ sentences, no range to compare" in lanes

@@ -591,9 +591,15 @@ def sentences_against_statute(
             for reported in country.reported_ranges:
                 if reported.provision_id == statute.provision_id:
                     lanes.append((f"{statute.label}: earlier terms reported", "range", reported))
-        unnamed = [s for s in country.sentences if s.provision_id is None]
-        if unnamed:
-            lanes.append((f"{country.country} sentences, article not named", "unnamed", unnamed))
+        drawn = {statute.provision_id for statute in country.statutes}
+        unnamed = [s for s in country.sentences if s.provision_id not in drawn]
+        if unnamed:  # no article named, or one whose text this brief does not hold
+            what = (
+                "article not named"
+                if all(s.provision_id is None for s in unnamed)
+                else "no range to compare"
+            )
+            lanes.append((f"{country.country} sentences, {what}", "unnamed", unnamed))
     height = 0.42 * len(lanes) + 1.5
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
