@@ -99,7 +99,7 @@ def test_reports_include_general_claims_once_each() -> None:
     prison = result.row("tac_prison")
     assert len(prison.claim_ids) == len(set(prison.claim_ids)) == prison.n_reports
     # claims about migrants in general show the channel, in no one's case
-    assert "cl_or_prison_recruiting" in prison.claim_ids
+    assert "cl_gv_similar_cases" in prison.claim_ids
     centre = result.row("tac_migration_centre")
     assert centre.n_cases == 0 and "cl_or_sakharovo_booklet" in centre.claim_ids
 
