@@ -9,7 +9,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -23,6 +23,11 @@ from markupsafe import Markup, escape
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
+
+if TYPE_CHECKING:  # the analyses import no figure code; their results are only drawn here
+    from .channels import ChannelsResult
+    from .prosecutions import ProsecutionsResult
+    from .sentencing import Sentence, SentencesResult
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -549,7 +554,7 @@ def _spread(xs: list[float], gap: float) -> list[float]:
     return offsets
 
 
-def _sentence_words(s: Any) -> str:
+def _sentence_words(s: Sentence) -> str:
     """'10 years in prison', 'four years of restricted freedom', 'a conditional sentence of
     five years': each kind as a reporter writes it."""
     return {
@@ -560,7 +565,7 @@ def _sentence_words(s: Any) -> str:
 
 
 def sentences_against_statute(
-    result: Any, number: int, redact: Callable[[str], str]
+    result: SentencesResult, number: int, redact: Callable[[str], str]
 ) -> Figure | None:
     """result: a sentencing.SentencesResult. Only states with a sentence in scope are drawn; each
     provision is a bar of its reported range, and each sentence a mark of its kind: custodial
@@ -731,13 +736,13 @@ def sentences_against_statute(
     described = []
     for country in result.countries:
         for s in country.sentences:
-            statute = next((t for t in country.statutes if t.provision_id == s.provision_id), None)
-            if statute is None:
+            charged = next((t for t in country.statutes if t.provision_id == s.provision_id), None)
+            if charged is None:
                 against = "the article not named"
             else:
-                span = _range_text(statute.min_years, statute.max_years).replace("–", " to ")
-                against = f"under {statute.label}, whose reported penalty is {span} years" + (
-                    " in prison" if statute.penalty_kind == "imprisonment" else ""
+                span = _range_text(charged.min_years, charged.max_years).replace("–", " to ")
+                against = f"under {charged.label}, whose reported penalty is {span} years" + (
+                    " in prison" if charged.penalty_kind == "imprisonment" else ""
                 )
             probation = f" with {s.probation_text}' probation" if s.probation_text else ""
             later = "; the verdict was later set aside" if s.set_aside else ""
@@ -775,7 +780,9 @@ def _count_words(n: int, noun: str) -> str:
     return f"{small[n] if n < 10 else n} {noun}{'' if n == 1 else 's'}"
 
 
-def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str]) -> Figure | None:
+def prosecutions_over_time(
+    result: ProsecutionsResult, number: int, redact: Callable[[str], str]
+) -> Figure | None:
     """result: a prosecutions.ProsecutionsResult. Reported counts of criminal cases (by counter)
     above, convictions recorded one by one below; the two are never added, nor are counters."""
     if result.is_empty:
@@ -853,9 +860,9 @@ def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str
             )
         else:
             by_year: dict[int, list[Any]] = {}
-            for c in result.convictions:
-                by_year.setdefault(c.year, []).append(c)
-            top = float(max(c.convictions for c in result.convictions))
+            for v in result.convictions:
+                by_year.setdefault(v.year, []).append(v)
+            top = float(max(v.convictions for v in result.convictions))
             for year, points in by_year.items():
                 for k, c in enumerate(points):
                     x = year + (k - (len(points) - 1) / 2) * 0.3
@@ -920,7 +927,9 @@ def prosecutions_over_time(result: Any, number: int, redact: Callable[[str], str
     )
 
 
-def recruitment_channels(result: Any, number: int, redact: Callable[[str], str]) -> Figure | None:
+def recruitment_channels(
+    result: ChannelsResult, number: int, redact: Callable[[str], str]
+) -> Figure | None:
     """result: a channels.ChannelsResult. Individuals whose case shows each channel, counted once
     each, by side; a channel whose cases hold two records that may be one person is starred."""
     rows = result.in_cases

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .params import COUNTRY_NAMES
 from .records import cases_in_scope
 from .scope import Scope, format_date
 from .sentencing import SET_ASIDE_BY
@@ -205,7 +204,3 @@ def analyse(scope: Scope) -> ProsecutionsResult:
             )
         )
     return ProsecutionsResult(tuple(counts), tuple(convictions))
-
-
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get(code, code)
