@@ -633,7 +633,7 @@ def sentences_against_statute(
             longest = max(longest, s.term_years)
             if s.set_aside:
                 ax.annotate(  # to the left: the right of the plot holds the range labels
-                    "verdict later set aside",
+                    "later set aside",
                     (s.term_years, y + dy),
                     xytext=(-8, -3),
                     textcoords="offset points",
