@@ -9,7 +9,7 @@ import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -20,8 +20,14 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from markupsafe import Markup, escape
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
+
+if TYPE_CHECKING:  # the analyses import no figure code; their results are only drawn here
+    from .channels import ChannelsResult
+    from .prosecutions import ProsecutionsResult
+    from .sentencing import Sentence, SentencesResult
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -501,6 +507,487 @@ def deaths_over_time(
         number,
         "Counts of the dead over time, by population (colour) and counter (shape). ≥ marks 'at least', ~ 'about'. Each point is one count; different populations and methods are never added together.",
         f"Scatter chart of death counts. {parts}.",
+        fig,
+        redact,
+    )
+
+
+# ----------------------------------------------------------------------- later analyses
+# Each draws a typed result of an analysis module (sentencing, prosecutions, channels).
+
+SENTENCE_MARKS = {  # kind: (marker, face, edge); filled marks are custodial, open ones are not
+    "prison": ("o", "#000000", "#000000"),
+    "penal_colony": ("s", "#000000", "#000000"),
+    "restricted_freedom": ("D", "white", "#D55E00"),
+    "corrective_labour": ("^", "white", "#CC79A7"),
+    "conditional": ("o", "white", "#009E73"),
+}
+SENTENCE_KIND_NAMES = {
+    "prison": "prison",
+    "penal_colony": "penal colony",
+    "restricted_freedom": "restricted freedom (not prison)",
+    "corrective_labour": "corrective labour (not prison)",
+    "conditional": "conditional sentence (not served in prison)",
+}
+_SENTENCE_MARK_OTHER = ("v", "white", "#555555")
+
+
+def _years_text(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _range_text(low: float | None, high: float) -> str:
+    return f"up to {high:g}" if low is None else f"{low:g}–{high:g}"
+
+
+def _spread(xs: list[float], gap: float) -> list[float]:
+    """Vertical offsets within a lane, so marks closer than `gap` years do not hide each other."""
+    offsets, last, flip = [], None, 1
+    for x in xs:
+        if last is not None and x - last < gap:
+            flip = -flip
+            offsets.append(0.2 * flip)
+        else:
+            flip = 1
+            offsets.append(0.0)
+        last = x
+    return offsets
+
+
+def _sentence_words(s: Sentence) -> str:
+    """'10 years in prison', 'four years of restricted freedom', 'a conditional sentence of
+    five years': each kind as a reporter writes it."""
+    return {
+        "prison": f"{s.term_text} in prison",
+        "penal_colony": f"{s.term_text} in a penal colony",
+        "conditional": f"a conditional sentence of {s.term_text}",
+    }.get(s.kind, f"{s.term_text} of {s.kind_label}")
+
+
+def sentences_against_statute(
+    result: SentencesResult, number: int, redact: Callable[[str], str]
+) -> Figure | None:
+    """result: a sentencing.SentencesResult. Only states with a sentence in scope are drawn; each
+    provision is a bar of its reported range, and each sentence a mark of its kind: custodial
+    terms on the bar of the article they were handed down under, sentences served outside prison
+    on a lane of their own (their length is the length of that sentence, not years of prison)."""
+    if not result.has_sentences:
+        return None
+    # lanes: (label, kind, payload); kinds: statute, free (non-custodial), range, unnamed
+    lanes: list[tuple[str, str, Any]] = []
+    separators: list[float] = []
+    for country in (c for c in result.countries if c.sentences):
+        if lanes:
+            separators.append(len(lanes) - 0.5)
+        for statute in country.statutes:
+            on_bar = [
+                s
+                for s in country.sentences
+                if s.provision_id == statute.provision_id and s.custodial
+            ]
+            lanes.append((statute.label, "statute", (statute, on_bar)))
+            free = [
+                s
+                for s in country.sentences
+                if s.provision_id == statute.provision_id and not s.custodial
+            ]
+            if free:
+                lanes.append((f"{statute.label}: sentences outside prison", "free", free))
+            for reported in country.reported_ranges:
+                if reported.provision_id == statute.provision_id:
+                    lanes.append((f"{statute.label}: earlier terms reported", "range", reported))
+        drawn = {statute.provision_id for statute in country.statutes}
+        unnamed = [s for s in country.sentences if s.provision_id not in drawn]
+        if unnamed:  # no article named, or one whose text this brief does not hold
+            what = (
+                "article not named"
+                if all(s.provision_id is None for s in unnamed)
+                else "no range to compare"
+            )
+            lanes.append((f"{country.country} sentences, {what}", "unnamed", unnamed))
+    height = 0.42 * len(lanes) + 1.5
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
+    fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
+    kinds_drawn: list[str] = []
+    longest = 0.0
+
+    def marks(y: float, sentences: list[Any]) -> None:
+        nonlocal longest
+        ordered = sorted(sentences, key=lambda s: (s.term_years, s.case_id))
+        offsets = _spread([s.term_years for s in ordered], 0.45)
+        for s, dy in zip(ordered, offsets, strict=True):
+            marker, face, edge = SENTENCE_MARKS.get(s.kind, _SENTENCE_MARK_OTHER)
+            ax.plot(
+                [s.term_years],
+                [y + dy],
+                marker=marker,
+                markersize=7,
+                markerfacecolor=face,
+                markeredgecolor=edge,
+                markeredgewidth=1.4,
+                linestyle="",
+                zorder=4,
+            )
+            if s.kind not in kinds_drawn:
+                kinds_drawn.append(s.kind)
+            longest = max(longest, s.term_years)
+            if s.set_aside:
+                ax.annotate(  # to the left: the right of the plot holds the range labels
+                    "later set aside",
+                    (s.term_years, y + dy),
+                    xytext=(-8, -3),
+                    textcoords="offset points",
+                    ha="right",
+                    fontsize=SMALLEST_TEXT,
+                )
+
+    for i, (_, kind, payload) in enumerate(lanes):
+        if kind == "statute":
+            statute, on_bar = payload
+            colour = (
+                "#999999"
+                if statute.superseded
+                else (OKABE_ITO[5] if statute.penalty_kind == "imprisonment" else OKABE_ITO[4])
+            )
+            start = 0.0 if statute.min_years is None else statute.min_years
+            ax.hlines(
+                i,
+                start,
+                statute.max_years,
+                colors=colour,
+                linewidth=7,
+                alpha=0.4 if statute.min_years is None else 1.0,  # pale: only a maximum
+                zorder=2,
+            )
+            ax.plot([statute.max_years], [i], marker="|", markersize=11, color=colour)
+            ax.annotate(
+                _range_text(statute.min_years, statute.max_years),
+                (statute.max_years, i),
+                xytext=(6, -3),
+                textcoords="offset points",
+                fontsize=SMALLEST_TEXT,
+            )
+            longest = max(longest, statute.max_years)
+            marks(i, on_bar)
+        elif kind == "range":
+            ax.hlines(
+                i, payload.low_years, payload.high_years, colors="#333333", linewidth=2, zorder=2
+            )
+            for x in (payload.low_years, payload.high_years):
+                ax.plot([x], [i], marker="|", markersize=9, color="#333333")
+            ax.annotate(
+                f"{_range_text(payload.low_years, payload.high_years)}, prison",
+                (payload.high_years, i),
+                xytext=(6, -3),
+                textcoords="offset points",
+                fontsize=SMALLEST_TEXT,
+            )
+            longest = max(longest, payload.high_years)
+        else:
+            marks(i, payload)
+    _labels_inside(fig, ax, [label for label, _, _ in lanes])
+    for y in separators:
+        ax.axhline(y, color="#cccccc", linewidth=0.8)
+    ax.set_ylim(len(lanes) - 0.5, -0.6)
+    ax.set_xlim(0, longest + 6)
+    ax.set(xlabel="Years: the statute's range, or the length\nof a sentence of its kind", ylabel="")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", visible=False)
+    handles: list[Any] = [Patch(color=OKABE_ITO[5], label="range reported: prison")]
+    if any(kind == "statute" and payload[0].min_years is None for _, kind, payload in lanes):
+        handles.append(Patch(color=OKABE_ITO[5], alpha=0.4, label="only a maximum reported"))
+    if any(
+        s.penalty_kind != "imprisonment" and not s.superseded
+        for label, kind, payload in lanes
+        if kind == "statute"
+        for s in [payload[0]]
+    ):
+        handles.append(Patch(color=OKABE_ITO[4], label="fine or correctional labour"))
+    if any(kind == "statute" and payload[0].superseded for _, kind, payload in lanes):
+        handles.append(Patch(color="#999999", label="superseded text"))
+    for kind in [k for k in SENTENCE_MARKS if k in kinds_drawn] + [
+        k for k in kinds_drawn if k not in SENTENCE_MARKS
+    ]:
+        marker, face, edge = SENTENCE_MARKS.get(kind, _SENTENCE_MARK_OTHER)
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                marker=marker,
+                markersize=7,
+                markerfacecolor=face,
+                markeredgecolor=edge,
+                markeredgewidth=1.4,
+                linestyle="",
+                label="sentence: " + SENTENCE_KIND_NAMES.get(kind, kind.replace("_", " ")),
+            )
+        )
+    # below the chart, from the figure's left edge: under the plot alone it ran past the
+    # figure's right edge, and a wider chart is shrunk on a phone
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        bbox_transform=fig.transFigure,
+        frameon=False,
+        ncol=1,
+    )
+    sns.despine(ax=ax, left=True)
+    described = []
+    for country in result.countries:
+        for s in country.sentences:
+            charged = next((t for t in country.statutes if t.provision_id == s.provision_id), None)
+            if charged is None:
+                against = "the article not named"
+            else:
+                span = _range_text(charged.min_years, charged.max_years).replace("–", " to ")
+                against = f"under {charged.label}, whose reported penalty is {span} years" + (
+                    " in prison" if charged.penalty_kind == "imprisonment" else ""
+                )
+            probation = f" with {s.probation_text}' probation" if s.probation_text else ""
+            later = "; the verdict was later set aside" if s.set_aside else ""
+            described.append(
+                f"{country.country_name}, {s.decided}: {_sentence_words(s)}{probation}, {against}{later}"
+            )
+    ranges = [
+        f"{c.country_name}: earlier terms reported as {r.value_text}"
+        for c in result.countries
+        for r in c.reported_ranges
+    ]
+    not_drawn = [c.country_name for c in result.countries if not c.sentences]
+    rest = (
+        f" No sentence is recorded for {' or '.join([', '.join(not_drawn[:-1]), not_drawn[-1]] if len(not_drawn) > 1 else not_drawn)}."
+        if not_drawn
+        else ""
+    )
+    return _finish(
+        number,
+        "Sentences handed down, drawn against the penalty ranges reported for each state's "
+        "provisions. The comparison is the analysts'; no source makes it. Filled marks are prison "
+        "terms; open marks are sentences served outside prison, whose length is not years in "
+        "prison. Sentences whose article the source does not name sit on a lane of their own.",
+        "Interval chart of statutory ranges with the sentences handed down. "
+        + "; ".join(described + ranges)
+        + "."
+        + rest,
+        fig,
+        redact,
+    )
+
+
+def _count_words(n: int, noun: str) -> str:
+    small = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    return f"{small[n] if n < 10 else n} {noun}{'' if n == 1 else 's'}"
+
+
+def prosecutions_over_time(
+    result: ProsecutionsResult, number: int, redact: Callable[[str], str]
+) -> Figure | None:
+    """result: a prosecutions.ProsecutionsResult. Reported counts of criminal cases (by counter)
+    above, convictions recorded one by one below; the two are never added, nor are counters."""
+    if result.is_empty:
+        return None
+    from .params import COUNTRY_NAMES
+
+    panels = (["cases"] if result.case_counts else []) + (
+        ["convictions"] if result.convictions else []
+    )
+    fig, axes = plt.subplots(
+        len(panels), 1, figsize=(WIDTH_IN, 2.3 * len(panels) + 0.6), sharex=True, squeeze=False
+    )
+    years = [c.year for c in result.case_counts] + [c.year for c in result.convictions]
+    counters = sorted({c.counted_by for c in result.case_counts})
+    colour_of_counter = {c: OKABE_ITO[i % len(OKABE_ITO)] for i, c in enumerate(counters)}
+    countries = sorted({c.country for c in result.convictions})
+    colour_of_country = {c: OKABE_ITO[(i + 2) % len(OKABE_ITO)] for i, c in enumerate(countries)}
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
+        if panel == "cases":
+            groups: dict[tuple[str, int], list[Any]] = {}
+            for c in result.case_counts:
+                groups.setdefault((c.country, c.year), []).append(c)
+            top = max((c.value or 0.0) for c in result.case_counts) or 1.0
+            for (_, year), points in groups.items():
+                for k, c in enumerate(points):
+                    x = year + (k - (len(points) - 1) / 2) * 0.3  # two counters: side by side
+                    label = f"{c.value_text} ({c.counted_by_short})"
+                    if c.value is None:  # no number: said in words, above the axis
+                        ax.annotate(
+                            textwrap.fill(f"{label}: no number given", 20),
+                            (x, top * 0.62),
+                            ha="center",
+                            va="center",
+                            fontsize=SMALLEST_TEXT,
+                            style="italic",
+                            color="#333333",
+                        )
+                        continue
+                    ax.plot(
+                        [x],
+                        [c.value],
+                        marker="o",
+                        markersize=7,
+                        color=colour_of_counter[c.counted_by],
+                        linestyle="",
+                        zorder=3,
+                    )
+                    # a small count, or the right one of a pair, is labelled to its right; the
+                    # left one of a pair to its left; others above
+                    if len(points) > 1 and k == 0:
+                        offset, align = (-8, 2), "right"
+                    elif c.value < top * 0.3 or len(points) > 1:
+                        offset, align = (8, 2), "left"
+                    else:
+                        offset, align = (0, 6), "center"
+                    ax.annotate(
+                        textwrap.fill(label, 20),
+                        (x, c.value),
+                        xytext=offset,
+                        textcoords="offset points",
+                        ha=align,
+                        va="bottom",
+                        fontsize=SMALLEST_TEXT,
+                    )
+            ax.set_ylim(0, top * 1.3)
+            many = len({c.country for c in result.case_counts}) > 1
+            ax.set_ylabel("Criminal cases\nas reported" + (" (by state)" if many else ""))
+            ax.set_title(
+                "Criminal cases, as reported"
+                if many
+                else f"{COUNTRY_NAMES.get(result.case_counts[0].country, '')}: criminal cases, "
+                "as reported",
+                loc="left",
+                fontsize=SMALLEST_TEXT + 0.5,
+            )
+        else:
+            by_year: dict[int, list[Any]] = {}
+            for v in result.convictions:
+                by_year.setdefault(v.year, []).append(v)
+            top = float(max(v.convictions for v in result.convictions))
+            for year, points in by_year.items():
+                for k, c in enumerate(points):
+                    x = year + (k - (len(points) - 1) / 2) * 0.3
+                    ax.plot(
+                        [x],
+                        [c.convictions],
+                        marker="s",
+                        markersize=7,
+                        color=colour_of_country[c.country],
+                        linestyle="",
+                        zorder=3,
+                    )
+                    note = ", later set aside" if c.set_aside else ""
+                    ax.annotate(
+                        f"{c.convictions} ({COUNTRY_NAMES.get(c.country, c.country)}{note})",
+                        (x, c.convictions),
+                        xytext=(0, 6),
+                        textcoords="offset points",
+                        ha="center",
+                        va="bottom",
+                        fontsize=SMALLEST_TEXT,
+                    )
+            ax.set_ylim(0, top * 1.6 + 0.5)
+            ax.set_ylabel("Convictions\nrecorded")
+            ax.set_title(
+                "Convictions reported, by year of verdict",
+                loc="left",
+                fontsize=SMALLEST_TEXT + 0.5,
+            )
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        sns.despine(ax=ax)
+    fig.subplots_adjust(left=0.2, right=0.97)  # the two-line axis labels inside the width
+    low, high = min(years), max(years)
+    axes[-1, 0].set_xlim(low - 0.9, high + 0.9)
+    axes[-1, 0].set_xticks(range(low, high + 1))
+    axes[-1, 0].set_xlabel("Year")
+    parts = [
+        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.year}: {c.value_text} ({c.measure[:1].lower()}{c.measure[1:]}), counted by {c.counted_by}"
+        for c in result.case_counts
+    ] + [
+        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.year}: {_count_words(c.convictions, 'conviction')} recorded"
+        + (
+            (
+                ", later set aside"
+                if c.convictions == 1
+                else f", {len(c.set_aside)} of them later set aside"
+            )
+            if c.set_aside
+            else ""
+        )
+        for c in result.convictions
+    ]
+    return _finish(
+        number,
+        "Prosecutions over time. Above, criminal cases as each counter reported them (each point "
+        "names its counter; counts from different counters are never added). Below, convictions "
+        "the sources report one by one, by year of verdict; a verdict known only to have come by "
+        "a date is placed in that date's year. Cases and convictions are different measures.",
+        "Two-panel chart of prosecutions by year. " + "; ".join(parts) + ".",
+        fig,
+        redact,
+    )
+
+
+def recruitment_channels(
+    result: ChannelsResult, number: int, redact: Callable[[str], str]
+) -> Figure | None:
+    """result: a channels.ChannelsResult. Individuals whose case shows each channel, counted once
+    each, by side; a channel whose cases hold two records that may be one person is starred."""
+    rows = result.in_cases
+    if not rows:
+        return None
+    data = pd.DataFrame(
+        [
+            {"tactic": r.name + ("*" if r.n_possibly_same else ""), "side": side, "cases": n}
+            for r in rows
+            for side, n in r.cases_by_side().items()
+        ]
+    )
+    order = list(dict.fromkeys(data["tactic"].tolist()))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.4 * len(order) + 1.2))
+    sns.barplot(
+        data=data,
+        y="tactic",
+        x="cases",
+        hue="side",
+        order=order,
+        palette=SIDE_COLOURS,
+        ax=ax,
+        orient="h",
+    )
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%d", padding=2, fontsize=SMALLEST_TEXT)  # type: ignore[arg-type]
+    _labels_inside(fig, ax, order)
+    ax.set_xlim(0, float(data["cases"].max()) * 1.2)
+    ax.set(xlabel="Individuals whose case shows the channel", ylabel="")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(
+        title="Side fought for",
+        frameon=False,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.02),
+        borderaxespad=0,
+        ncol=2,
+        alignment="left",
+    )
+    sns.despine(ax=ax, left=True)
+    starred = any(r.n_possibly_same for r in rows)
+    return _finish(
+        number,
+        "How people were recruited: the individuals whose case shows each channel, each counted "
+        "once however many reports show it. One case can show several channels."
+        + (" * Two of the records counted may be one man (see the case files)." if starred else ""),
+        "Horizontal bar chart of recruitment channels by individuals. "
+        + "; ".join(
+            f"{r.name}: {r.n_cases}"
+            + (" (two of these records may be one person)" if r.n_possibly_same == 1 else "")
+            + (
+                f" ({r.n_possibly_same} pairs of these records may each be one person)"
+                if r.n_possibly_same > 1
+                else ""
+            )
+            for r in rows
+        )
+        + ".",
         fig,
         redact,
     )

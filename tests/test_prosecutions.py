@@ -1,0 +1,142 @@
+"""Prosecutions over time: reported counts by counter, never summed; convictions by state and
+year of verdict; and the chart of both."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+
+from ca_combatants import figures
+from ca_combatants.dataset import load
+from ca_combatants.params import parse_params
+from ca_combatants.paths import DEFAULT_DATA_DIR
+from ca_combatants.prosecutions import CaseCount, ProsecutionsResult, analyse
+from ca_combatants.scope import Scope
+
+
+@cache
+def dataset():  # type: ignore[no-untyped-def]
+    return load(DEFAULT_DATA_DIR)
+
+
+def scope(**values: object) -> Scope:
+    return Scope(dataset(), parse_params(values))
+
+
+def test_kazakh_counts_are_kept_by_counter_and_year() -> None:
+    result = analyse(scope())
+    counts = {(c.year, c.counted_by_short): c for c in result.case_counts}
+    assert set(counts) == {(2023, "KNB"), (2024, "Mediazona"), (2025, "Mediazona")}
+    assert counts[(2023, "KNB")].value == 10
+    assert counts[(2023, "KNB")].claim_ids == ("cl_or_knb_10_cases",)
+    assert (counts[(2025, "Mediazona")].value, counts[(2025, "Mediazona")].value_text) == (
+        700,
+        "about 700",
+    )
+    # "dozens a year" has no number: kept as words, never given one
+    dozens = counts[(2024, "Mediazona")]
+    assert dozens.value is None and dozens.value_text == "dozens a year"
+    assert result.shared_years() == {}
+
+
+def test_convictions_by_state_and_year_with_their_sources() -> None:
+    result = analyse(scope())
+    years = {(c.country, c.year): c for c in result.convictions}
+    assert set(years) == {("KG", 2023), ("UZ", 2025)}
+    kg, uz = years[("KG", 2023)], years[("UZ", 2025)]
+    assert kg.convictions == 1 and kg.set_aside == ("case_kg_askar",)
+    assert "cl_web_themoscowtimes_2023_05_17_01" in kg.claim_ids
+    assert uz.convictions == 6 and len(set(uz.case_ids)) == 6
+    # verdicts reported 'by' a day, or only roughly dated, say so
+    assert "case_uz_i_zh" not in uz.year_uncertain and "case_uz_o_r" in uz.year_uncertain
+    # every conviction has at least one claim of its own among the point's claims
+    assert len(uz.claim_ids) >= uz.convictions
+    # Russian convictions for ordinary crimes are not prosecutions at home
+    assert all(c.country != "RU" for c in result.convictions)
+
+
+def test_one_country_the_ukraine_side_and_a_period() -> None:
+    kz = analyse(scope(countries=["KZ"]))
+    assert kz.convictions == () and len(kz.case_counts) == 3
+    uz = analyse(scope(countries=["UZ"]))
+    assert uz.case_counts == () and [c.country for c in uz.convictions] == ["UZ"]
+    ukraine = analyse(scope(side="ukraine"))
+    # the KNB's count is of all Kazakhs in the war; Mediazona's are of those on Russia's side
+    assert [c.figure_id for c in ukraine.case_counts] == ["fig_knb_criminal_cases"]
+    assert ukraine.convictions == ()
+    early = analyse(scope(period_end="2024-06-30"))
+    assert [c.year for c in early.convictions] == [2023]
+    assert 2025 not in [c.year for c in early.case_counts]
+
+
+def test_before_any_count_or_verdict_the_result_is_empty_and_there_is_no_chart() -> None:
+    result = analyse(scope(as_of="2023-04-01"))
+    assert result.is_empty
+    assert figures.prosecutions_over_time(result, 1, str) is None
+
+
+def test_two_counters_for_one_year_are_two_points_never_a_sum(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def count(counter: str, value: float) -> CaseCount:
+        return CaseCount(
+            f"fig_{counter}", "KZ", 2025, value, f"{value:g}", "exact", "Cases", counter, counter,
+            "2025", (f"cl_{counter}",),
+        )  # fmt: skip
+
+    result = ProsecutionsResult((count("Mediazona", 700), count("KNB", 650)), ())
+    assert result.shared_years() == {("KZ", 2025): ["Mediazona", "KNB"]}
+    figures.apply_theme()
+    boxes = _measured(monkeypatch)
+    figure = figures.prosecutions_over_time(result, 2, str)
+    assert figure is not None
+    _apart(boxes[0])
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", figure.svg)
+    assert "700 (Mediazona)" in texts and "650 (KNB)" in texts
+    assert not any("1350" in t or "1,350" in t for t in texts)
+    assert "counted by Mediazona" in figure.alt and "counted by KNB" in figure.alt
+
+
+def _measured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The boxes of each drawn chart's labels and titles, filled as charts are drawn."""
+    measured: list[Any] = []
+    real = figures._to_svg
+
+    def keep(fig: Any) -> str:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        measured.append(
+            [t.get_window_extent(renderer) for ax in fig.axes for t in [*ax.texts, ax.title]]
+        )
+        return real(fig)
+
+    monkeypatch.setattr(figures, "_to_svg", keep)
+    return measured
+
+
+def _apart(boxes: list[Any]) -> None:
+    assert len(boxes) >= 2
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b)
+
+
+def test_the_chart_names_every_counter_and_keeps_the_house_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    figures.apply_theme()
+    measured = _measured(monkeypatch)
+    figure = figures.prosecutions_over_time(analyse(scope()), 3, str)
+    assert figure is not None
+    texts = " ".join(re.findall(r"<text [^>]*>([^<]*)</text>", figure.svg))
+    for words in ("about 700", "(Mediazona)", "(KNB)", "dozens a year", "later set aside"):
+        assert words in texts
+    _apart(measured[0])
+    assert "never added" in figure.caption
+    assert "one conviction recorded, later set aside" in figure.alt
+    assert "six convictions recorded" in figure.alt
+    width = float(re.search(r'width="([\d.]+)pt"', figure.svg).group(1))  # type: ignore[union-attr]
+    assert width <= (figures.WIDTH_IN + 0.2) * 72
