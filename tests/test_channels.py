@@ -136,7 +136,7 @@ def test_counts_for_other_selections(values: dict[str, object], expected: dict[s
     assert {r.tactic_id: r.n_cases for r in result.rows if r.n_cases} == expected
     for row in result.rows:  # every case in scope, every claim visible
         for case in row.cases:
-            assert all(scope(**values).is_visible(c) for c in case.claim_ids)
+            assert all(scope(**values).lookups.is_visible(c) for c in case.claim_ids)
 
 
 def test_the_ukraine_side_shows_no_channel_and_no_chart() -> None:

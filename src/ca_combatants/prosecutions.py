@@ -114,7 +114,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
     figs = scope.figures
     figs = figs[figs["figure_category"] == "criminal_cases"]
     counts: list[CaseCount] = []
-    groups = scope.claim_ids_for("figure_id", figs["figure_id"])
+    groups = scope.lookups.claim_ids_for("figure_id", figs["figure_id"])
     for (_, f), claims in zip(figs.iterrows(), groups, strict=True):
         states = [c for c in str(f["country_scope"] or "").split(";") if c]
         if len(states) != 1 or states[0] not in scope.params.countries:
@@ -166,7 +166,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
     claims_of = dict(
         zip(
             convicted["case_id"].tolist(),
-            scope.claim_ids_for("case_id", convicted["case_id"]),
+            scope.lookups.claim_ids_for("case_id", convicted["case_id"]),
             strict=True,
         )
     )
@@ -183,7 +183,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
         for r in rows:
             supporting += claims_of[str(r["case_id"])]
             event = SET_ASIDE_BY.get(str(r["case_id"]))
-            later = scope.claims_about("event_id", event) if event else []
+            later = scope.lookups.claims_about("event_id", event) if event else []
             if later:
                 set_aside.append(str(r["case_id"]))
                 supporting += later

@@ -193,7 +193,7 @@ def analyse(scope: Scope) -> SentencesResult:
     """The statutes and sentences of the selected states, within the scope."""
     provisions = scope.provisions
     statutes: dict[str, list[StatuteRange]] = {}
-    claim_groups = scope.claim_ids_for("provision_id", provisions["provision_id"])
+    claim_groups = scope.lookups.claim_ids_for("provision_id", provisions["provision_id"])
     ordered = provisions.assign(_claims=claim_groups).sort_values(
         ["country", "text_status", "provision_id"]
     )
@@ -218,7 +218,7 @@ def analyse(scope: Scope) -> SentencesResult:
     case_claims = dict(
         zip(
             convictions["case_id"].tolist(),
-            scope.claim_ids_for("case_id", convictions["case_id"]),
+            scope.lookups.claim_ids_for("case_id", convictions["case_id"]),
             strict=True,
         )
     )
@@ -255,7 +255,7 @@ def analyse(scope: Scope) -> SentencesResult:
         relation = _relation(kind, years, charged)
         set_aside_event = SET_ASIDE_BY.get(case_id)
         set_aside_claims = (
-            scope.claims_about("event_id", set_aside_event) if set_aside_event else []
+            scope.lookups.claims_about("event_id", set_aside_event) if set_aside_event else []
         )
         decided = (
             format_date(str(c["decided_date"]), str(c["decided_precision"]))
@@ -299,7 +299,7 @@ def analyse(scope: Scope) -> SentencesResult:
                 low_years=float(f["value_low"]),
                 high_years=float(f["value_high"]),
                 value_text=str(f["value_text"]),
-                claim_ids=tuple(scope.claims_about("figure_id", str(f["figure_id"]))),
+                claim_ids=tuple(scope.lookups.claims_about("figure_id", str(f["figure_id"]))),
             )
         )
 
