@@ -18,7 +18,7 @@ from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
 from .scope import Scope, format_date
-from .sections import SECTION_ORDER, SECTION_TITLES
+from .sections import OPTIONAL_SECTIONS, SECTION_ORDER, SECTION_TITLES, reading_order
 from .templates_env import template_environment
 
 
@@ -106,6 +106,12 @@ class Brief:
         """One section's analysis. Sections are analysed in reading order, when first needed, so
         a notebook shows its first sections while later ones are still being worked out; figures
         and tables are numbered as their sections are analysed."""
+        if name in OPTIONAL_SECTIONS:  # after the section it follows; it numbers no table
+            self.analysis(OPTIONAL_SECTIONS[name])
+            if name not in self._analyses:
+                module = importlib.import_module(f".sections.{name}", __package__)
+                self._analyses[name] = module.analyse(self.scope)
+            return self._analyses[name]
         for section in SECTION_ORDER[: SECTION_ORDER.index(name) + 1]:
             if section in self._analyses:
                 continue
@@ -157,7 +163,7 @@ class Brief:
             "params": self.params,
             "scope": scope,
             "title": SECTION_TITLES[name],
-            "section_number": SECTION_ORDER.index(name),
+            "section_number": SECTION_ORDER.index(name) if name in SECTION_ORDER else None,
             "section_of": {section: n for n, section in enumerate(SECTION_ORDER)},
             "cite": scope.cite,
             "cited_sources": lambda: {str(scope.claim(c)["source_id"]) for c in scope.cited_claims},
@@ -172,7 +178,7 @@ class Brief:
         }
 
     def render_section(self, name: str) -> str:
-        if name not in SECTION_ORDER:
+        if name not in SECTION_ORDER and name not in OPTIONAL_SECTIONS:
             raise ValueError(f"unknown section {name!r}; sections: {', '.join(SECTION_ORDER)}")
         html = self._env.get_template(f"sections/{name}.html.j2").render(self._context(name))
         html = _aligned_cells(self.scope.redact(html))  # before charts: base64 stays untouched
@@ -189,6 +195,8 @@ class Brief:
         )
 
     def section(self, name: str) -> Section:
+        if name in OPTIONAL_SECTIONS and getattr(self.params, name) is None:
+            return Section(name, "")  # not asked for: the notebook shows nothing
         html = self.render_section(name)
         if name != "references":
             return Section(name, html)
@@ -196,4 +204,5 @@ class Brief:
         return Section(name, html, {csl.MIME_TYPE: csl.references(self.scope, cited)})
 
     def sections(self) -> list[Section]:
-        return [self.section(name) for name in SECTION_ORDER]
+        asked = [s for s in OPTIONAL_SECTIONS if getattr(self.params, s) is not None]
+        return [self.section(name) for name in reading_order(asked)]

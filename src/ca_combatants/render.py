@@ -28,7 +28,7 @@ from .errors import OutputDirError
 from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, run_in_kernel
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
-from .sections import SECTION_ORDER, SECTION_TITLES
+from .sections import OPTIONAL_SECTIONS, SECTION_ORDER, SECTION_TITLES, reading_order
 from .templates_env import template_environment
 
 SUFFIXES = {
@@ -263,8 +263,17 @@ def _environment() -> Environment:
 
 def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
     """The self-contained HTML brief; its print CSS lays out the PDF."""
-    titled = [s for s in SECTION_ORDER if s != "cover"]
-    toc = [{"id": s, "title": f"{i}. {SECTION_TITLES[s]}"} for i, s in enumerate(titled, 1)]
+    titled = [s for s in reading_order(sections) if s != "cover"]  # with the optional ones shown
+    numbered = [s for s in titled if s not in OPTIONAL_SECTIONS]
+    toc = [
+        {
+            "id": s,
+            "title": SECTION_TITLES[s]
+            if s in OPTIONAL_SECTIONS
+            else f"{numbered.index(s) + 1}. {SECTION_TITLES[s]}",
+        }
+        for s in titled
+    ]
     return (
         _environment()
         .get_template("page.html.j2")

@@ -1,6 +1,8 @@
 """The brief's sections, in reading order. Each module has `analyse(scope)`; its template is
 templates/sections/<module>.html.j2."""
 
+from collections.abc import Collection
+
 SECTION_ORDER = (
     "cover",
     "key_judgments",
@@ -18,9 +20,14 @@ SECTION_ORDER = (
 # consults, each headed "Annex A", "Annex B" … above its title.
 ANNEXES = {"case_files": "A", "sources_and_discrepancies": "B", "methodology": "C"}
 
+# Sections shown only when the parameter of the same name is set, each after the section named.
+# They are not numbered, so the numbered sections keep their numbers from one brief to the next.
+OPTIONAL_SECTIONS = {"changes_since": "key_judgments"}
+
 SECTION_TITLES = {
     "cover": "Cover",
     "key_judgments": "Key judgments",
+    "changes_since": "What newer reporting added",
     "scope_and_numbers": "Scope and numbers",
     "recruitment_tactics": "Recruitment tactics",
     "legal_exposure": "Legal exposure",
@@ -30,3 +37,12 @@ SECTION_TITLES = {
     "methodology": "Method, limitations and data dictionary",
     "references": "References",
 }
+
+
+def reading_order(shown: Collection[str]) -> list[str]:
+    """SECTION_ORDER with each optional section in `shown` (names) after the section it follows."""
+    order = []
+    for name in SECTION_ORDER:
+        order.append(name)
+        order += [o for o, after in OPTIONAL_SECTIONS.items() if after == name and o in shown]
+    return order

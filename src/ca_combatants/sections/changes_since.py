@@ -1,0 +1,90 @@
+"""What newer reporting added: the brief at its as-of date compared with the same brief on
+`changes_since` (see `changes`). Shown only when `changes_since` is set, after the key judgments,
+so a reader of a monthly series sees first what the month brought."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from ..changes import changes
+from ..scope import Scope, format_date
+from ._common import capped, count_words, in_sentence, number_word
+
+# each list is kept to about half a page; the rest is counted and pointed to its annex
+CHANGES_ROWS_MAX = 12
+
+
+def analyse(scope: Scope) -> dict[str, Any]:
+    since = scope.params.changes_since
+    if since is None:
+        return {"asked": False, "charts": []}
+    found = changes(scope, since)
+    people, people_omitted = capped(list(found.people), CHANGES_ROWS_MAX)
+    cases, cases_omitted = capped(list(found.cases), CHANGES_ROWS_MAX)
+    counts, counts_omitted = capped(list(found.counts), CHANGES_ROWS_MAX)
+    disc, disc_omitted = capped(list(found.discrepancies), CHANGES_ROWS_MAX)
+    disc = [replace(d, subject=in_sentence(d.subject)) for d in disc]
+    # one claim of each new source: what the opening's count of sources rests on
+    first_claims = (
+        scope.claims[scope.claims["source_id"].isin(found.source_ids)]
+        .drop_duplicates("source_id")["claim_id"]
+        .tolist()
+    )
+    n_sources = len(found.source_ids)
+    phrases = [
+        phrase
+        for n, phrase in (
+            (
+                len(found.people),
+                f"name {count_words(len(found.people), 'combatant', 'combatants')} not recorded before",
+            ),
+            (
+                len(found.cases),
+                f"record {count_words(len(found.cases), 'more legal case', 'more legal cases')}",
+            ),
+            (
+                len(found.counts),
+                f"bring {count_words(len(found.counts), 'new or updated count', 'new or updated counts')}",
+            ),
+            (
+                len(found.discrepancies),
+                f"open {count_words(len(found.discrepancies), 'disagreement', 'disagreements')} between sources",
+            ),
+        )
+        if n
+    ]
+    gains = (
+        ", ".join(phrases[:-1]) + (" and " if len(phrases) > 1 else "") + phrases[-1]
+        if phrases
+        else ""
+    )
+    return {
+        "asked": True,
+        "since": format_date(since.isoformat()),
+        "until": format_date(found.until),
+        "after_newest": found.until <= scope.as_of and since >= scope.as_of.date(),
+        "nothing": found.nothing,
+        "sources_note": count_words(n_sources, "source", "sources"),
+        "sources_verb": "was" if n_sources == 1 else "were",
+        "first_claims": first_claims,
+        "gains": gains,
+        "uncertain": len(found.uncertain_ids),
+        "uncertain_note": count_words(len(found.uncertain_ids), "of them", "of them"),
+        "people": people,
+        "people_omitted": people_omitted,
+        "people_more": number_word(people_omitted).capitalize(),
+        "cases_more": number_word(cases_omitted).capitalize(),
+        "counts_more": number_word(counts_omitted).capitalize(),
+        "discrepancies_more": number_word(disc_omitted),
+        "cases": cases,
+        "cases_omitted": cases_omitted,
+        "counts": counts,
+        "counts_omitted": counts_omitted,
+        "discrepancies": disc,
+        "discrepancies_omitted": disc_omitted,
+        "judgments": list(found.judgments),
+        "all_judgments": len(found.judgments) == len(scope.judgments[0]),
+        "judgments_note": count_words(len(found.judgments), "key judgment", "key judgments"),
+        "charts": [],
+    }
