@@ -11,8 +11,9 @@ from ..changes import changes
 from ..scope import Scope, format_date
 from ._common import capped, count_words, in_sentence, number_word
 
-# each list is kept to about half a page; the rest is counted and pointed to its annex
-CHANGES_ROWS_MAX = 12
+# each list is kept to about a third of a page, so the section stays short at the front of the
+# brief; the rest is counted and pointed to where the brief tells it
+CHANGES_ROWS_MAX = 8
 
 
 def analyse(scope: Scope) -> dict[str, Any]:
@@ -81,6 +82,7 @@ def analyse(scope: Scope) -> dict[str, Any]:
         "cases_omitted": cases_omitted,
         "counts": counts,
         "counts_omitted": counts_omitted,
+        "any_before": any(c.before for c in counts),  # else every count is new: no column
         "discrepancies": disc,
         "discrepancies_omitted": disc_omitted,
         "judgments": list(found.judgments),
