@@ -13,7 +13,7 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
-from ca_combatants.sections import SECTION_ORDER
+from ca_combatants.sections import OPTIONAL_SECTIONS, reading_order
 
 pytestmark = pytest.mark.slow  # every test here starts a kernel
 
@@ -53,6 +53,7 @@ CASES = {
     **{f"side-{s}": {"side": s} for s in ["russia", "ukraine", "both"]},
     "empty-TM-russia-2023-01-01": {"countries": ["TM"], "side": "russia", "as_of": "2023-01-01"},
     "as-of-between-articles": {"as_of": "2023-04-10"},
+    "changes-since": {"as_of": "2023-06-30", "changes_since": "2023-04-01"},
 }
 
 
@@ -60,7 +61,10 @@ CASES = {
 def test_notebook_executes_every_section(tmp_path: Path, parameters: dict[str, Any]) -> None:
     nb = execute(tmp_path, **parameters)
     outputs = section_outputs(nb)
-    assert list(outputs) == list(SECTION_ORDER)
+    assert list(outputs) == reading_order(OPTIONAL_SECTIONS)  # a cell for each, in order
+    asked = [s for s in OPTIONAL_SECTIONS if parameters.get(s)]
+    outputs = {name: html for name, html in outputs.items() if html}  # one not asked shows nothing
+    assert list(outputs) == reading_order(asked)
     for name, html in outputs.items():
         assert f'id="{name}"' in html
     errors = [

@@ -263,7 +263,8 @@ def _environment() -> Environment:
 
 def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
     """The self-contained HTML brief; its print CSS lays out the PDF."""
-    titled = [s for s in reading_order(sections) if s != "cover"]  # with the optional ones shown
+    shown = [s for s in sections if sections[s] or s not in OPTIONAL_SECTIONS]  # asked for
+    titled = [s for s in reading_order(shown) if s != "cover"]
     numbered = [s for s in titled if s not in OPTIONAL_SECTIONS]
     toc = [
         {
