@@ -81,7 +81,7 @@ def test_the_section_cites_each_row_and_reads_as_an_editor_writes(april: Brief) 
     words = text(html)
     assert "This brief draws on 16 sources published after 1 April 2023" in words
     assert "They name 15 combatants not recorded before" in words
-    assert "Three of them carry no exact date and may be older." in words
+    assert "Three of these sources carry no exact date and may be older." in words
     assert "Every key judgment in section 1 was assessed after that date." in words
     assert "Seven more are in the case files" in words  # eight of 15 are listed
     for row in re.findall(r"<tr><td.*?</tr>", html):
@@ -107,6 +107,7 @@ def test_a_count_that_moved_gives_old_and_new_value_and_who_counted() -> None:
     assert prison.before is None
     words = text(section(b))
     assert "at least 40, as of 14 June 2023" in words and "no earlier count" in words
+    assert "bring four new counts, update two earlier counts and open four disagreements" in words
 
 
 def test_as_of_and_changes_since_give_what_was_learned_between_two_dates() -> None:

@@ -16,6 +16,11 @@ from ._common import capped, count_words, in_sentence, number_word
 CHANGES_ROWS_MAX = 8
 
 
+def _joined(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else "".join(parts)
+
+
 def analyse(scope: Scope) -> dict[str, Any]:
     since = scope.params.changes_since
     if since is None:
@@ -33,45 +38,35 @@ def analyse(scope: Scope) -> dict[str, Any]:
         .tolist()
     )
     n_sources = len(found.source_ids)
+    new_counts = sum(1 for c in found.counts if c.before is None)
+    moved = len(found.counts) - new_counts
     phrases = [
-        phrase
-        for n, phrase in (
-            (
-                len(found.people),
-                f"name {count_words(len(found.people), 'combatant', 'combatants')} not recorded before",
-            ),
-            (
-                len(found.cases),
-                f"record {count_words(len(found.cases), 'more legal case', 'more legal cases')}",
-            ),
-            (
-                len(found.counts),
-                f"bring {count_words(len(found.counts), 'new or updated count', 'new or updated counts')}",
-            ),
-            (
-                len(found.discrepancies),
-                f"open {count_words(len(found.discrepancies), 'disagreement', 'disagreements')} between sources",
-            ),
-        )
-        if n
+        f"name {count_words(len(found.people), 'combatant', 'combatants')} not recorded before"
+        if found.people
+        else "",
+        f"record {count_words(len(found.cases), 'more legal case', 'more legal cases')}"
+        if found.cases
+        else "",
+        f"bring {count_words(new_counts, 'new count', 'new counts')}" if new_counts else "",
+        f"update {count_words(moved, 'earlier count', 'earlier counts')}" if moved else "",
+        f"open {count_words(len(found.discrepancies), 'disagreement', 'disagreements')}"
+        " between sources"
+        if found.discrepancies
+        else "",
     ]
-    gains = (
-        ", ".join(phrases[:-1]) + (" and " if len(phrases) > 1 else "") + phrases[-1]
-        if phrases
-        else ""
-    )
+    gains = _joined([phrase for phrase in phrases if phrase])
     return {
         "asked": True,
         "since": format_date(since.isoformat()),
         "until": format_date(found.until),
-        "after_newest": found.until <= scope.as_of and since >= scope.as_of.date(),
         "nothing": found.nothing,
         "sources_note": count_words(n_sources, "source", "sources"),
-        "sources_verb": "was" if n_sources == 1 else "were",
         "first_claims": first_claims,
         "gains": gains,
         "uncertain": len(found.uncertain_ids),
-        "uncertain_note": count_words(len(found.uncertain_ids), "of them", "of them"),
+        "uncertain_note": count_words(
+            len(found.uncertain_ids), "of these sources", "of these sources"
+        ),
         "people": people,
         "people_omitted": people_omitted,
         "people_more": number_word(people_omitted).capitalize(),
