@@ -128,29 +128,24 @@ def _when(f: Any) -> str:
 
 def measure_keys(figures: pd.DataFrame) -> dict[str, Hashable]:
     """Figure id -> what it measures (see the module's docstring)."""
-    keys: dict[str, Hashable] = {}
-    rows = list(figures.itertuples())
-    base: dict[str, tuple[Any, ...]] = {}
-    for f in rows:
+    groups: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+    for f in figures.itertuples():
         counter = None if pd.isna(f.counted_by_org_id) else str(f.counted_by_org_id)
-        scope = "" if pd.isna(f.country_scope) else str(f.country_scope)
-        base[f.figure_id] = (
+        measure = str(f.measure).strip().lower()
+        base = (
             f.figure_category,
-            scope,
+            "" if pd.isna(f.country_scope) else str(f.country_scope),
             f.side,
             f.unit,
-            counter if counter else str(f.measure).strip().lower(),
+            counter if counter else measure,
         )
-    for f in rows:
-        measure = str(f.measure).strip().lower()
-        part_of = any(
-            base[g.figure_id] == base[f.figure_id]
-            and g.figure_id != f.figure_id
-            and measure != str(g.measure).strip().lower()
-            and measure.startswith(str(g.measure).strip().lower())
-            for g in rows
-        )
-        keys[f.figure_id] = base[f.figure_id] + ((measure,) if part_of else ())
+        groups.setdefault(base, []).append((str(f.figure_id), measure))
+    keys: dict[str, Hashable] = {}
+    for base, members in groups.items():  # a group is a few figures: pairs are cheap
+        measures = {m for _, m in members}
+        for figure_id, measure in members:
+            part_of = any(m != measure and measure.startswith(m) for m in measures)
+            keys[figure_id] = (*base, measure) if part_of else base
     return keys
 
 
