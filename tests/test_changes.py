@@ -83,13 +83,14 @@ def test_the_section_cites_each_row_and_reads_as_an_editor_writes(april: Brief) 
     assert "They name 15 combatants not recorded before" in words
     assert "Three of these sources carry no exact date and may be older." in words
     assert "Every key judgment in section 1 was assessed after that date." in words
-    assert "Seven more are in the case files" in words  # eight of 15 are listed
+    assert "Seven more are not listed here; see the case files" in words  # eight of 15 listed
+    assert re.search(r"Four more are not listed here (<a class=\"cite\"[^>]*>\[\d+\]</a>)+\.", html)
     for row in re.findall(r"<tr><td.*?</tr>", html):
         assert 'class="cite"' in row, row
     assert '<a href="#case-9">Margulan Bekenov</a>' in html
     assert "New counts after 1 April 2023" in words and "no earlier count" not in words
     assert "none is reported here as resolved" in words
-    assert "what Baurzhan Urazov is doing" in words and "The register holds 14 more." in words
+    assert "what Baurzhan Urazov is doing" in words and "The register holds 14 more [" in words
 
 
 def test_a_count_that_moved_gives_old_and_new_value_and_who_counted() -> None:

@@ -69,6 +69,13 @@ def analyse(scope: Scope) -> dict[str, Any]:
         ),
         "people": people,
         "people_omitted": people_omitted,
+        # the rows left out, cited: a reader can follow each to its source
+        "people_rest": [c for row in found.people[CHANGES_ROWS_MAX:] for c in row.claim_ids],
+        "cases_rest": [c for row in found.cases[CHANGES_ROWS_MAX:] for c in row.claim_ids],
+        "counts_rest": [c for row in found.counts[CHANGES_ROWS_MAX:] for c in row.claim_ids],
+        "discrepancies_rest": [
+            c for row in found.discrepancies[CHANGES_ROWS_MAX:] for c in row.claim_ids
+        ],
         "people_more": number_word(people_omitted).capitalize(),
         "cases_more": number_word(cases_omitted).capitalize(),
         "counts_more": number_word(counts_omitted).capitalize(),
