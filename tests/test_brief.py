@@ -41,7 +41,7 @@ def scope(**values: object) -> Scope:
 def test_unknown_parameter_is_an_error() -> None:
     with pytest.raises(
         ParamsError,
-        match=r"unknown parameter 'colour'; allowed parameters: as_of, countries, data_dir",
+        match=r"unknown parameter 'colour'; allowed parameters: as_of, changes_since, countries, data_dir",
     ):
         parse_params({"colour": "red"})
 

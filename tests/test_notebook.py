@@ -12,8 +12,9 @@ import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from ca_combatants.params import parse_params
 from ca_combatants.paths import NOTEBOOK, REPO_ROOT
-from ca_combatants.sections import SECTION_ORDER
+from ca_combatants.sections import SECTION_ORDER, SECTIONS
 
 pytestmark = pytest.mark.slow  # every test here starts a kernel
 
@@ -53,6 +54,7 @@ CASES = {
     **{f"side-{s}": {"side": s} for s in ["russia", "ukraine", "both"]},
     "empty-TM-russia-2023-01-01": {"countries": ["TM"], "side": "russia", "as_of": "2023-01-01"},
     "as-of-between-articles": {"as_of": "2023-04-10"},
+    "changes-since": {"as_of": "2023-06-30", "changes_since": "2023-04-01"},
 }
 
 
@@ -60,7 +62,10 @@ CASES = {
 def test_notebook_executes_every_section(tmp_path: Path, parameters: dict[str, Any]) -> None:
     nb = execute(tmp_path, **parameters)
     outputs = section_outputs(nb)
-    assert list(outputs) == list(SECTION_ORDER)
+    assert list(outputs) == list(SECTION_ORDER)  # a cell for each, in order
+    params = parse_params(parameters)
+    outputs = {name: html for name, html in outputs.items() if html}  # one not asked shows nothing
+    assert list(outputs) == [s.name for s in SECTIONS if s.included(params)]
     for name, html in outputs.items():
         assert f'id="{name}"' in html
     errors = [

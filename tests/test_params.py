@@ -44,3 +44,30 @@ def test_the_notebook_parameters_cell_declares_each_parameter_with_its_default()
     assert list(declared) == list(BriefParams.model_fields)
     defaults = BriefParams().model_dump(mode="json")
     assert declared == defaults
+
+
+def test_changes_since_is_a_date_no_later_than_as_of() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from ca_combatants.params import ParamsError, parse_params
+
+    assert parse_params({}).changes_since is None
+    both = parse_params({"as_of": "2023-06-30", "changes_since": "2023-06-30"})
+    assert both.changes_since == dt.date(2023, 6, 30)  # an empty window is allowed
+    # without as_of, the newest source is not known here: any date up to today is accepted
+    assert parse_params({"changes_since": "2026-01-15"}).changes_since == dt.date(2026, 1, 15)
+    for values, message in [
+        (
+            {"as_of": "2023-06-30", "changes_since": "2023-07-01"},
+            "parameter 'changes_since': bad value '2023-07-01' (2023-07-01 is after as_of 2023-06-30",
+        ),
+        ({"changes_since": "April 2023"}, "parameter 'changes_since': bad value 'April 2023'"),
+        ({"changes_since": "1990-01-01"}, "1990-01-01 is outside 1991-01-01 to today"),
+        ({"changes_since": "2999-01-01"}, "outside 1991-01-01 to today"),
+    ]:
+        with pytest.raises(ParamsError) as err:
+            parse_params(values)
+        assert message in str(err.value)
+        assert "allowed: a date YYYY-MM-DD from 1991-01-01 to as_of (or to today)" in str(err.value)

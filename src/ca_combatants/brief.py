@@ -140,14 +140,14 @@ class Brief:
         def fig(key: str) -> Markup:
             return Markup(f"<!--figure:{key}-->") if key in self.figure_numbers else Markup("")
 
-        numbers = {section: n for n, section in enumerate(self.section_names)}
+        numbers = {s.name: n for n, s in enumerate(s for s in self._specs if s.numbered)}
         spec = self._spec(name)
         return {
             "a": self.analysis(name),
             "params": self.params,
             "title": spec.title,
             "annex": spec.annex,
-            "section_number": numbers[name],
+            "section_number": numbers.get(name),
             "section_of": numbers,
             "as_of": format_date(self.scope.as_of),
             "cite": self.citations.cite,

@@ -10,7 +10,15 @@ import unicodedata
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ParamsError
 from .paths import default_data_dir
@@ -52,6 +60,11 @@ class BriefParams(BaseModel):
         None,
         description="Use only information published on or before this date (default: the newest source).",
         json_schema_extra={"allowed": f"a date YYYY-MM-DD from {EARLIEST} to today"},
+    )
+    changes_since: dt.date | None = Field(
+        None,
+        description="Add a section on what sources published after this date (and by as_of) added or changed (default: none).",
+        json_schema_extra={"allowed": f"a date YYYY-MM-DD from {EARLIEST} to as_of (or to today)"},
     )
     period_start: dt.date | None = Field(
         None,
@@ -105,11 +118,19 @@ class BriefParams(BaseModel):
             raise ValueError("at least one country is needed")
         return sorted(set(value), key=ALL_COUNTRIES.index)
 
-    @field_validator("as_of", "period_start", "period_end")
+    @field_validator("as_of", "changes_since", "period_start", "period_end")
     @classmethod
     def _plausible_date(cls, value: dt.date | None) -> dt.date | None:
         if value is not None and not EARLIEST <= value <= dt.date.today():
             raise ValueError(f"{value} is outside {EARLIEST} to today")
+        return value
+
+    @field_validator("changes_since")
+    @classmethod
+    def _not_after_as_of(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        as_of = info.data.get("as_of")  # validated first: it is declared first
+        if value is not None and as_of is not None and value > as_of:
+            raise ValueError(f"{value} is after as_of {as_of}; give a date on or before as_of")
         return value
 
     @field_validator("title")

@@ -28,7 +28,7 @@ from .errors import OutputDirError
 from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, run_in_kernel
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
-from .sections import SECTION_ORDER, SECTION_TITLES
+from .sections import SECTION_ORDER, SECTION_TITLES, SECTIONS, section_numbers
 from .templates_env import template_environment
 
 SUFFIXES = {
@@ -218,14 +218,15 @@ def _describe_failure(output: Path, exc: Any) -> str:
     return f"{where} failed: {exc.ename}: {exc.evalue}"
 
 
-def section_html(nb: dict[str, Any]) -> dict[str, str]:
-    """The HTML each section cell displayed, by section name."""
+def section_html(nb: dict[str, Any], params: BriefParams) -> dict[str, str]:
+    """The HTML each section cell displayed, by section name (every section these parameters
+    include must have shown some)."""
     found: dict[str, str] = {}
     for cell in nb["cells"]:
         section, html = _section_of(cell), _cell_html(cell)
         if section is not None and html is not None:
             found[section] = html
-    missing = [s for s in SECTION_ORDER if s not in found]
+    missing = [s.name for s in SECTIONS if s.included(params) and not found.get(s.name)]
     if missing:
         raise RenderError(
             f"the executed notebook shows no output for section(s): {', '.join(missing)}"
@@ -263,8 +264,16 @@ def _environment() -> Environment:
 
 def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
     """The self-contained HTML brief; its print CSS lays out the PDF."""
-    titled = [s for s in SECTION_ORDER if s != "cover"]
-    toc = [{"id": s, "title": f"{i}. {SECTION_TITLES[s]}"} for i, s in enumerate(titled, 1)]
+    # a section absent for these parameters (an unasked optional one) displayed nothing
+    titled = [s for s in SECTION_ORDER if s != "cover" and sections.get(s)]
+    numbers = section_numbers([*titled, "cover"])
+    toc = [
+        {
+            "id": s,
+            "title": f"{numbers[s]}. {SECTION_TITLES[s]}" if s in numbers else SECTION_TITLES[s],
+        }
+        for s in titled
+    ]
     return (
         _environment()
         .get_template("page.html.j2")
@@ -342,7 +351,7 @@ def render(
                     os.replace(stage.path(SUFFIXES["ipynb"]), failed_notebook)
                 raise
             manifest = build_manifest(params, describe(data_dir), name)
-            html = page_html(params, section_html(nb), manifest)
+            html = page_html(params, section_html(nb, params), manifest)
             if "html" in formats:
                 stage.path(SUFFIXES["html"]).write_text(html, encoding="utf-8")
             try:

@@ -5,9 +5,7 @@ frozen dataclass of plain rows), and a template `templates/sections/<name>.html.
 receives that result as `a`. To add a section: write its module and template, add one entry to
 SECTIONS where it is read, and run `python -m ca_combatants.notebook_cells` to give the notebook
 its cell. A section a brief has only for some parameters says so with `included`, e.g.
-`SectionSpec("changes_since", "Changes since", included=lambda p: p.changes_since is not None)`;
-an absent section is not analysed, renders as nothing, and the sections after it are numbered
-without it."""
+`changes_since` below; an absent section is not analysed and renders as nothing."""
 
 from __future__ import annotations
 
@@ -45,6 +43,9 @@ class SectionSpec:
     included: Callable[[BriefParams], bool] = _always
     # the references: analysed with the sources every other section cites
     lists_citations: bool = False
+    # an optional section is left unnumbered, so the numbered sections keep their numbers from
+    # one brief of a series to the next
+    numbered: bool = True
 
     @property
     def template(self) -> str:
@@ -61,6 +62,12 @@ class SectionSpec:
 SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("cover", "Cover"),
     SectionSpec("key_judgments", "Key judgments"),
+    SectionSpec(
+        "changes_since",
+        "What newer reporting added",
+        included=lambda p: p.changes_since is not None,
+        numbered=False,
+    ),
     SectionSpec(
         "scope_and_numbers",
         "Scope and numbers",
@@ -109,3 +116,9 @@ BY_NAME = {s.name: s for s in SECTIONS}
 SECTION_ORDER = tuple(s.name for s in SECTIONS)
 SECTION_TITLES = {s.name: s.title for s in SECTIONS}
 ANNEXES = {s.name: s.annex for s in SECTIONS if s.annex}
+
+
+def section_numbers(names: Collection[str]) -> dict[str, int]:
+    """The numbers of the numbered sections among `names` (the cover is 0), in reading order."""
+    numbered = [s.name for s in SECTIONS if s.name in names and s.numbered]
+    return {name: n for n, name in enumerate(numbered)}
