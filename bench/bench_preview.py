@@ -32,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -43,6 +44,9 @@ from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SOURCE = "gv_2023_03_23"
+Spent = dict[str, list[float]]
+URL = re.compile(r"(http://127\.0\.0\.1:\d+/)")
+RENDERED = re.compile(r"(?:rendered in |the data is invalid \(|the render failed \()([0-9.]+) s")
 
 
 def set_title(data_dir: Path, title: str) -> None:
@@ -57,6 +61,38 @@ def set_title(data_dir: Path, title: str) -> None:
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children[int(fields[1])].append(int(entry.name))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    children, found, todo = _children(), [], [pid]
+    while todo:
+        found.extend(more := children.get(todo.pop(), []))
+        todo.extend(more)
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds the processes have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def row(label: str, values: list[float], unit: str = "s") -> str:
@@ -82,15 +118,22 @@ def browser_rounds(rounds: int) -> None:
             env={**os.environ, "CA_BRIEF_CACHE_DIR": str(Path(temporary) / "cache")},
         )
         assert process.stdout is not None
+        lines: list[tuple[float, str]] = []  # each line of the preview's, as it came
+        served = threading.Event()
+
+        def read(stream: Any) -> None:
+            for line in stream:
+                lines.append((time.perf_counter(), line))
+                if URL.search(line):
+                    served.set()
+
+        threading.Thread(target=read, args=(process.stdout,), daemon=True).start()
         try:
-            url = ""
-            while not url:
-                line = process.stdout.readline()
-                if not line:
-                    raise SystemExit("the preview stopped before it served")
-                found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
-                url = found.group(1) if found else ""
-            latencies, renders = [], []
+            if not served.wait(300):
+                raise SystemExit("the preview did not serve: " + "".join(x for _, x in lines))
+            url = next(m.group(1) for _, x in lines if (m := URL.search(x)))
+            latencies, starts = [], []
+            cpu: Spent = defaultdict(list)  # CPU seconds from the save to the page showing it
             with sync_playwright() as p:
                 browser = p.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
@@ -98,42 +141,64 @@ def browser_rounds(rounds: int) -> None:
                 page = browser.new_page()
                 page.goto(url)
                 page.wait_for_selector("#references", timeout=300_000)
+                time.sleep(1)  # the first render's report printed
+                ours = descendants(os.getpid())  # Chromium, and Playwright's driver
+                kernel = [
+                    pid
+                    for pid in descendants(process.pid)
+                    if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                ]
+                browsers = [pid for pid in ours if pid != process.pid and pid not in kernel]
                 for n in range(rounds):
                     title = f"Benchmark edit {token} number {n}"
+                    used = [cpu_seconds(kernel), cpu_seconds([process.pid]), cpu_seconds(browsers)]
                     start = time.perf_counter()
                     set_title(data, title)
+                    # the reference's own text, not the page's innerText: that lays out and reads
+                    # the whole page at every frame, and would take the kernel's CPU from it
                     page.wait_for_function(
-                        f"document.body.innerText.includes({title!r})", timeout=300_000
+                        f"(document.getElementById('ref-{SOURCE}') || {{}}).textContent"
+                        f"?.includes({title!r})",
+                        timeout=300_000,
                     )
                     latencies.append(time.perf_counter() - start)
-                    while True:  # the preview's own report of the render
-                        line = process.stdout.readline()
-                        found = re.search(r"rendered in ([0-9.]+) s", line)
-                        if found or not line:
-                            renders.append(float(found.group(1)) if found else float("nan"))
-                            break
+                    starts.append(start)
+                    now = [cpu_seconds(kernel), cpu_seconds([process.pid]), cpu_seconds(browsers)]
+                    for key, a, b in zip(("kernel", "preview", "browser"), used, now, strict=True):
+                        cpu[key].append(b - a)
+                    time.sleep(0.3)  # the preview's report of the render, and a pause
                 browser.close()
         finally:
             os.killpg(process.pid, signal.SIGINT)
             process.wait(timeout=60)
+    # the renders of one round: every render reported between its edit and the next (a save
+    # the watcher sees as two changes is two renders, the first of a half-written file)
+    ends = [*starts[1:], float("inf")]
+    renders = [
+        sum(float(m.group(1)) for at, x in lines if a <= at < b and (m := RENDERED.search(x)))
+        for a, b in zip(starts, ends, strict=True)
+    ]
     load = os.getloadavg()[0]
     print(f"{'row':<52} {'median':>8} {'min':>8} {'max':>8}")
     print(row("CSV edit to page showing it (warm kernel)", latencies))
-    print(row("  of which the render in the kernel", renders))
+    print(row("  of which the render(s) in the kernel", renders))
     print(
         row(
             "  the rest: watcher, reload, drawing",
             [a - b for a, b in zip(latencies, renders, strict=True)],
         )
     )
+    print(row("CPU, save to page: the kernel", cpu["kernel"]))
+    print(row("CPU, save to page: the preview's process", cpu["preview"]))
+    print(row("CPU, save to page: Chromium", cpu["browser"]))
+    total = [sum(x) for x in zip(cpu["kernel"], cpu["preview"], cpu["browser"], strict=True)]
+    print(row("CPU, save to page: all three", total))
     print(
         f"target: at most 1.00 s median; {rounds} rounds; load average {load:.1f} on {os.cpu_count()} cores"
     )
 
 
 # ----------------------------------------------------------------------------- --stages
-
-Spent = dict[str, list[float]]
 
 
 def _timed(owner: Any, name: str, label: str, spent: defaultdict[str, float]) -> None:
