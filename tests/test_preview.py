@@ -169,3 +169,114 @@ def test_a_chart_is_kept_only_for_the_same_data() -> None:
     assert preview._fingerprint((frame, 1)) != preview._fingerprint((edited, 1))
     assert preview._fingerprint((frame, 1)) != preview._fingerprint((frame, 2))  # its number
     assert preview._fingerprint((frame, ["Tajikistan"])) != preview._fingerprint((frame, []))
+
+
+# ----------------------------------------------------------------------------- kept validations
+
+
+def test_an_edit_validates_only_its_table_and_finds_what_a_fresh_check_finds(
+    data_copy: Path,
+    edit_cell: Callable[[Path, str, str, str, str], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ca_combatants import dataset
+
+    def fresh() -> list[str]:
+        with monkeypatch.context() as plain:
+            plain.setattr(dataset, "table_problems", own_rules)
+            return [str(p) for p in dataset.check(data_copy).problems]
+
+    own_rules, validated = dataset.table_problems, []
+
+    def counted(resource: dict[str, object], df: object) -> list[object]:
+        validated.append(resource["name"])
+        return own_rules(resource, df)  # type: ignore[arg-type]
+
+    # the preview's seam installed here, undone after the test
+    monkeypatch.setattr(dataset, "table_problems", counted)
+    monkeypatch.setattr(dataset, "validation_stamp", dataset.validation_stamp)
+    monkeypatch.setattr(dataset, "_kept_by_preview", False, raising=False)
+    preview.keep_tables_validated()
+    kept = lambda: [str(p) for p in dataset.check(data_copy).problems]  # noqa: E731
+
+    assert kept() == [] and len(validated) == len(dataset.read_descriptor(data_copy)["resources"])
+    validated.clear()
+    line = edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "Z")
+    problems = kept()
+    assert validated == ["sources"]  # the other tables' rules were kept
+    assert problems == fresh() and any(
+        p.startswith(f"sources.csv:{line}: column 'reliability_grade'") for p in problems
+    )
+    # the broken row moved to the top: the kept result of before must not answer (lines differ)
+    path = data_copy / "sources.csv"
+    header, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = next(r for r in rows if r.startswith(SOURCE + ","))
+    path.write_text(header + broken + "".join(r for r in rows if r is not broken), "utf-8")
+    problems = kept()
+    assert problems == fresh() and any(
+        p.startswith("sources.csv:2: column 'reliability_grade'") for p in problems
+    )
+    # a table of the same cells as one validated before is not validated again
+    edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "B")
+    edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "Z")
+    validated.clear()
+    assert kept() == fresh() and validated == []
+    # a rule across tables still runs on every check: a claim of a source that is gone
+    edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "B")
+    edit_cell(data_copy, "sources", SOURCE, "source_id", "gv_gone")
+    problems = kept()
+    assert problems == fresh() and any(p.startswith("claims.csv:") for p in problems)
+
+
+# ----------------------------------------------------------------------------- the same page
+
+
+def _sections(page: str) -> dict[str, str]:
+    found = re.findall(
+        r'(<section class="brief-section" id="([a-z_]+)".*?</section>)(?=\s*(?:<section class="brief-section"|<nav|</main>))',
+        page,
+        flags=re.S,
+    )
+    return {name: html for html, name in found}
+
+
+@pytest.mark.slow
+def test_the_page_after_edits_is_the_page_a_full_render_of_the_same_data_gives(
+    data_copy: Path,
+    tmp_path: Path,
+    edit_cell: Callable[[Path, str, str, str, str], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ca_combatants.params import parse_params
+    from ca_combatants.render import render
+    from ca_combatants.sections import SECTION_ORDER
+
+    monkeypatch.setenv("CA_BRIEF_CACHE_DIR", str(tmp_path / "cache"))
+    params = parse_params({"data_dir": str(data_copy)})
+    folder = tmp_path / "preview"
+    folder.mkdir()
+    shown = preview.Preview(params, folder)
+    shown.kernel.start()
+    try:
+        assert shown.build() == "ok"
+        # a text, then a number that a chart draws, then a broken row and its fix
+        edit_cell(data_copy, "sources", SOURCE, "title", "Central Asians on both sides, as edited")
+        assert shown.build() == "ok"
+        edit_cell(data_copy, "figures", "fig_bbc_2023_total", "value_low", "94")
+        assert shown.build() == "ok"
+        line = edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "Z")
+        assert shown.build() == "invalid"
+        assert f"sources.csv:{line}: column &#x27;reliability_grade&#x27;" in shown._page
+        edit_cell(data_copy, "sources", SOURCE, "reliability_grade", "C")
+        assert shown.build() == "ok"
+        previewed = shown._page
+    finally:
+        shown.kernel.stop()
+    rendered = render(params, tmp_path / "out", "preview", formats=("html",))
+    full = rendered.files["html"].read_text(encoding="utf-8")
+    ours, theirs = _sections(previewed), _sections(full)
+    assert list(theirs) == list(SECTION_ORDER)
+    for name in theirs:
+        assert ours[name] == theirs[name], f"section {name} differs from a full render's"
+    assert "Central Asians on both sides, as edited" in ours["references"]
+    assert previewed == full  # and the page around them, manifest included

@@ -148,9 +148,7 @@ def _rule_problems(
     then the rules across tables (each run only when the tables it needs could be read)."""
     problems: list[Problem] = []
     for name, df in tables.items():
-        res = resources[name]
-        problems += _schema_problems(res["path"], df, build_schema(res))
-        problems += _text_problems(res, df)
+        problems += table_problems(resources[name], df)
     problems += _foreign_key_problems(tables, resources)
     problems += _date_precision_problems(tables, resources)
     problems += _date_problems(tables, resources)
@@ -169,6 +167,15 @@ def _rule_problems(
     problems += _living_data_problems(data_dir, tables)
     problems += judgment_rules.problems(tables)
     return problems
+
+
+def table_problems(resource: dict[str, Any], df: pd.DataFrame) -> list[Problem]:
+    """One table's own rules (its fields as described, the text in them): a function of the
+    resource and the table's cells alone, which the preview keeps by content (see
+    preview.keep_tables_validated)."""
+    return _schema_problems(resource["path"], df, build_schema(resource)) + _text_problems(
+        resource, df
+    )
 
 
 def release_free_memory() -> None:
