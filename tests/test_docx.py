@@ -16,7 +16,7 @@ from ca_combatants import docx as word
 from ca_combatants.cli import main
 from ca_combatants.params import parse_params
 from ca_combatants.render import render
-from ca_combatants.sections import SECTION_ORDER, SECTION_TITLES
+from ca_combatants.sections import headings as section_headings
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -81,8 +81,7 @@ def test_word_file_has_the_title_cover_scope_and_every_section_heading(
     styles = [(p.style.name, p.text) for p in document.paragraphs if p.style is not None]
     assert styles[0] == ("Title", parse_params({}).title)
     headings = [text for style, text in styles if style == "Heading 1"]
-    titled = [s for s in SECTION_ORDER if s != "cover"]
-    assert headings == ["Contents"] + [f"{i}. {SECTION_TITLES[s]}" for i, s in enumerate(titled, 1)]
+    assert headings == ["Contents", *section_headings(parse_params({})).values()]
     # the cover's scope lines, before the first heading
     cover = styles[: [t for _, t in styles].index("Contents")]
     terms = [text for style, text in cover if style == "Definition Term"]
@@ -140,7 +139,7 @@ def test_word_file_citations_link_to_the_references(brief: Path, facts: Facts) -
 
     document = docx.Document(str(brief / "brief.docx"))
     texts = [p.text for p in document.paragraphs]
-    start = texts.index(f"{len(SECTION_ORDER) - 1}. {SECTION_TITLES['references']}")
+    start = texts.index(section_headings(parse_params({}))["references"])
     listed = [t for t in texts[start:] if re.match(r"\[\d+\] ", t)]
     assert [t.split("]")[0] + "]" for t in listed] == [
         f"[{n}]" for n in range(1, facts.references + 1)

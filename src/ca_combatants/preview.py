@@ -238,7 +238,9 @@ def build_in_kernel(values: dict[str, Any], notebook: str, target: str) -> None:
             section = render._section_of(cell)
             if section is not None and hasattr(result, "_repr_html_"):
                 sections[section] = result._repr_html_()
-        missing = [s for s in render.SECTION_ORDER if s not in sections]
+        missing = [
+            s.name for s in render.SECTIONS if s.included(params) and not sections.get(s.name)
+        ]
         if missing:
             raise render.RenderError(f"the notebook shows no output for: {', '.join(missing)}")
         shown = params.model_copy(update={"data_dir": values.get("data_dir")})

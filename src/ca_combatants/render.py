@@ -28,7 +28,7 @@ from .errors import OutputDirError
 from .kernel import KERNEL_ARGUMENTS, KERNEL_NAME, check_kernel, run_in_kernel
 from .params import BriefParams
 from .paths import DEFAULT_DATA_DIR, NOTEBOOK, REPO_ROOT, TEMPLATES_DIR
-from .sections import SECTION_ORDER, SECTION_TITLES, SECTIONS, section_numbers
+from .sections import SECTION_TITLES, SECTIONS, headings
 from .templates_env import template_environment
 
 SUFFIXES = {
@@ -264,16 +264,9 @@ def _environment() -> Environment:
 
 def page_html(params: BriefParams, sections: dict[str, str], manifest: dict[str, Any]) -> str:
     """The self-contained HTML brief; its print CSS lays out the PDF."""
-    # a section absent for these parameters (an unasked optional one) displayed nothing
-    titled = [s for s in SECTION_ORDER if s != "cover" and sections.get(s)]
-    numbers = section_numbers([*titled, "cover"])
-    toc = [
-        {
-            "id": s,
-            "title": f"{numbers[s]}. {SECTION_TITLES[s]}" if s in numbers else SECTION_TITLES[s],
-        }
-        for s in titled
-    ]
+    listed = headings(params)  # in reading order; an absent section displayed nothing
+    titled = [s for s in listed if sections.get(s)]
+    toc = [{"id": s, "title": listed[s]} for s in titled]
     return (
         _environment()
         .get_template("page.html.j2")

@@ -122,3 +122,13 @@ def section_numbers(names: Collection[str]) -> dict[str, int]:
     """The numbers of the numbered sections among `names` (the cover is 0), in reading order."""
     numbered = [s.name for s in SECTIONS if s.name in names and s.numbered]
     return {name: n for n, name in enumerate(numbered)}
+
+
+def headings(params: BriefParams) -> dict[str, str]:
+    """Each section these parameters include (but the cover) with its heading as the contents
+    list it: "2. Scope and numbers", or the bare title for an unnumbered section."""
+    shown = [s for s in SECTIONS if s.included(params) and s.name != "cover"]
+    numbers = section_numbers([*(s.name for s in shown), "cover"])
+    return {
+        s.name: f"{numbers[s.name]}. {s.title}" if s.name in numbers else s.title for s in shown
+    }
