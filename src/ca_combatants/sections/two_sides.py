@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import editorial
+from .. import channels, editorial
 from ..dataset import isin
 from ..scope import Scope
 from ._common import (
@@ -80,14 +80,20 @@ def told_claims(scope: Scope) -> list[str]:
 def analyse(scope: Scope) -> TwoSides:
     people = scope.individuals
     sides = ["russia", "ukraine"] if scope.params.side == "both" else [scope.params.side]
-    tactic_names = scope.ds.tactics.set_index("tactic_id")["name"]
-    te = scope.tactic_evidence
+    # routes counted as Table 3 of recruitment tactics counts them: individuals, once each per
+    # channel, with every record of one case and all of its evidence
+    routes = channels.analyse(scope).in_cases
     columns = []
     for side in sides:
+        label = side_name(side)
         group = people[people["side"] == side]
         shown_group = group[:NAMES_MAX]
-        evidence = te[isin(te["person_id"], group["person_id"])]
-        paths = evidence["tactic_id"].map(tactic_names).value_counts()
+        cases = [(r, [c for c in r.cases if c.side == label]) for r in routes]
+        cases = sorted(
+            [(r, found) for r, found in cases if found], key=lambda rc: (-len(rc[1]), rc[0].name)
+        )
+        with_path = {c.person_id for _, found in cases for c in found}
+        records_with_path = {rec for _, found in cases for c in found for rec in c.record_ids}
         motives, motives_omitted = _said(scope, group)
         person_claims = [
             ids[0]
@@ -95,15 +101,16 @@ def analyse(scope: Scope) -> TwoSides:
             if ids
         ]
         # how those with no recruitment channel came, as the records describe it
-        without = shown_group[~isin(shown_group["person_id"], evidence["person_id"])]
+        without = shown_group[~isin(shown_group["person_id"], list(with_path | records_with_path))]
         came = [
             f"{scope.person_name(p)}: {str(role).split(';')[0].strip()}"
             for p, role in zip(without["person_id"].tolist(), without["role"].tolist(), strict=True)
             if isinstance(role, str) and role
         ]
+        top = cases[0] if cases else None
         columns.append(
             SideColumn(
-                side=side_name(side),
+                side=label,
                 n=len(group),
                 countries=[
                     f"{country_name(c)} ({n})"
@@ -115,15 +122,13 @@ def analyse(scope: Scope) -> TwoSides:
                         for u in group["unit_org_id"].dropna().unique().tolist()
                     }
                 ),
-                paths=[f"{t} ({n})" for t, n in paths.items()],
-                n_with_path=int(evidence["person_id"].nunique()),
-                top_path=TopPath(in_sentence(str(paths.index[0])), int(paths.iloc[0]))
-                if not paths.empty
-                else None,
-                path_claim_ids=list(dict.fromkeys(evidence["claim_id"].tolist()))[
-                    :CLAIMS_PER_ITEM_MAX
-                ],
-                came=came if paths.empty else [],
+                paths=[f"{r.name} ({len(found)})" for r, found in cases],
+                n_with_path=len(with_path),
+                top_path=TopPath(in_sentence(top[0].name), len(top[1])) if top else None,
+                path_claim_ids=list(
+                    dict.fromkeys(cl for _, found in cases for c in found for cl in c.claim_ids)
+                )[:CLAIMS_PER_ITEM_MAX],
+                came=came if not cases else [],
                 person_claim_ids=person_claims,
                 motives=claim_rows(scope, motives),
                 motives_omitted=motives_omitted,
