@@ -68,6 +68,23 @@ class Count:
 
 
 @dataclass(frozen=True)
+class Reported:
+    """A report told as a sentence that says who reported it: 'CABAR.asia, as relayed by
+    Orda.kz, reported no official Uzbek confirmation …'."""
+
+    claim_id: str
+    text: str
+
+
+def reported(row: ClaimRow) -> Reported:
+    statement = row.statement.strip()
+    who, sep, rest = statement.partition(": ")
+    if sep and row.attribution.startswith(who) and rest:
+        return Reported(row.claim_id, f"{row.attribution}, reported {rest[0].lower()}{rest[1:]}")
+    return Reported(row.claim_id, f"{statement.rstrip('.')} ({row.attribution}).")
+
+
+@dataclass(frozen=True)
 class LatestCount:
     value_text: str
     measure: str
@@ -98,7 +115,8 @@ class ScopeAndNumbers(SectionResult):
     no_tracking_claim_ids: list[str]
     small_numbers_claim_ids: list[str]
     person_claim_ids: list[str]
-    scale: list[ClaimRow]
+    dozens_claim_ids: list[str]
+    scale: list[Reported]
     context: list[ClaimRow]  # the migrant population, as the sources state it
     context_by: str | None  # the one outlet they all come from, else None
     context_omitted: int
@@ -257,7 +275,8 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
         no_tracking_claim_ids=visible(scope, ["cl_gv_no_tracking"]) if lead else [],
         small_numbers_claim_ids=visible(scope, ["cl_gv_scope_small_numbers"]) if lead else [],
         person_claim_ids=[ids[0] for ids in scope.lookups.claim_ids_for("person_id", named) if ids],
-        scale=scale,
+        dozens_claim_ids=visible(scope, ["cl_gv_dozens_confirmed"]) if lead else [],
+        scale=[reported(r) for r in scale],
         context=context,
         context_by=(
             context[0].attribution
@@ -321,6 +340,7 @@ def told_claims(scope: Scope) -> list[str]:
         for c in [
             "cl_gv_no_tracking",
             "cl_gv_scope_small_numbers",
+            "cl_gv_dozens_confirmed",
             *editorial.featured(scope.ds, "scope_and_numbers"),
         ]
         if scope.lookups.is_visible(c)

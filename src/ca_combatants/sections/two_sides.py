@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,6 +31,26 @@ class TopPath:
 
 
 @dataclass(frozen=True)
+class Said:
+    """What a person on one side says: their own words quoted, or the reporter's paraphrase."""
+
+    claim_id: str
+    words: str | None  # the speaker's own words, quoted
+    speaker: str | None
+    text: str  # the paraphrase, as a sentence that names its subject, with who reports it
+    reported_by: str
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class Came:
+    """How one person with no recruitment channel came to the side, as the sources state it."""
+
+    text: str
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True)
 class SideColumn:
     """One side, as the table and the lead compare it."""
 
@@ -37,13 +58,14 @@ class SideColumn:
     n: int
     countries: list[str]  # "Kazakhstan (3)"
     units: list[str]
-    paths: list[str]  # "Fast-track citizenship (2)"
+    paths: list[str]  # "Fast-track citizenship (2)", the most common first
+    paths_omitted: int  # further channels, in the recruitment tactics table
     n_with_path: int
     top_path: TopPath | None
     path_claim_ids: list[str]
-    came: list[str]  # how those with no recruitment channel came
+    came: list[Came]  # how those with no recruitment channel came
     person_claim_ids: list[str]
-    motives: list[ClaimRow]  # what people on this side say
+    motives: list[Said]  # what people on this side say
     motives_omitted: int
 
 
@@ -62,19 +84,91 @@ def _said(scope: Scope, group: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return first_matching(scope.claims, mask, CLAIMS_PER_ITEM_MAX)
 
 
+PATHS_SHOWN = 3  # the table names the commonest routes; the recruitment tactics table has all
+CAME_LABEL = "How they came"  # the editorial label of the claims that say how someone came
+_PRONOUN = re.compile(r"^(He|She|They|Both)\s+")
+
+
+def said(row: ClaimRow) -> Said:
+    """A person's own words stay a quote; anything else is the reporter's paraphrase, said as
+    the reporter's, in a sentence that names its subject ('He has fought …' becomes 'Almaz says,
+    according to 24.kg, that he has fought …')."""
+    notes = [
+        *({4: ["graded doubtful"], 5: ["graded improbable"], 6: ["its truth cannot be judged"]}.get(
+            row.credibility, []
+        )),
+        *(["cannot be right: see the discrepancy register"] if row.cannot_be_right else []),
+    ]
+    statement = row.statement.strip()
+    if row.speaker and _PRONOUN.match(statement):
+        rest = statement[0].lower() + statement[1:]
+        text = f"{row.speaker} says, according to {row.reported_by}, that {rest}"
+    else:
+        text = f"{statement} ({row.reported_by})" if row.reported_by else statement
+    return Said(row.claim_id, row.words, row.speaker, text, row.reported_by, notes)
+
+
+def came_text(name: str, statement: str) -> str:
+    """The sentence names the person: 'Both had lived …' about Abu Yunus reads 'Abu Yunus had
+    lived …'."""
+    statement = statement.strip()
+    if name in statement:
+        return statement
+    match = _PRONOUN.match(statement) or re.match(r"^\S+\s+", statement)
+    return f"{name} {statement[match.end():]}" if match else statement
+
+
+def _came(scope: Scope, without: pd.DataFrame) -> list[Came]:
+    choices = scope.ds.tables["editorial"]
+    chosen = choices[
+        (choices["section"] == "two_sides")
+        & (choices["use"] == "features")
+        & (choices["label"] == CAME_LABEL)
+    ]["claim_id"].tolist()
+    claims = scope.lookups.claims_frame([c for c in chosen if scope.lookups.is_visible(c)])
+    found = []
+    for p, role in zip(without["person_id"].tolist(), without["role"].tolist(), strict=True):
+        name = scope.person_name(p)
+        mine = claims[claims["person_id"] == p]
+        if len(mine):
+            found.append(
+                Came(
+                    "; ".join(came_text(name, s).rstrip(".") for s in mine["statement"].tolist()),
+                    mine["claim_id"].tolist(),
+                )
+            )
+        elif isinstance(role, str) and role:
+            found.append(Came(f"{name}: {role.split(';')[0].strip()}", []))
+    return found
+
+
 def _general(scope: Scope) -> list[str]:
     earlier = told_before(scope, "two_sides")
-    listed = scope.lookups.claims_listed(editorial.featured(scope.ds, "two_sides"))[
-        "claim_id"
-    ].tolist()
+    came = set(_came_claims(scope))
+    listed = scope.lookups.claims_listed(
+        [c for c in editorial.featured(scope.ds, "two_sides") if c not in came]
+    )["claim_id"].tolist()
     return [c for c in listed if c not in earlier]
+
+
+def _came_claims(scope: Scope) -> list[str]:
+    choices = scope.ds.tables["editorial"]
+    return [
+        str(c)
+        for c in choices[
+            (choices["section"] == "two_sides")
+            & (choices["use"] == "features")
+            & (choices["label"] == CAME_LABEL)
+        ]["claim_id"].tolist()
+        if scope.lookups.is_visible(c)
+    ]
 
 
 def told_claims(scope: Scope) -> list[str]:
     """The claims this section tells (each fact once: the case files point here)."""
     people = scope.individuals
     ids = _said(scope, people)[0]["claim_id"].tolist()
-    return ids + _general(scope)
+    return ids + _general(scope) + _came_claims(scope)
 
 
 def analyse(scope: Scope) -> TwoSides:
@@ -102,11 +196,7 @@ def analyse(scope: Scope) -> TwoSides:
         ]
         # how those with no recruitment channel came, as the records describe it
         without = shown_group[~isin(shown_group["person_id"], list(with_path | records_with_path))]
-        came = [
-            f"{scope.person_name(p)}: {str(role).split(';')[0].strip()}"
-            for p, role in zip(without["person_id"].tolist(), without["role"].tolist(), strict=True)
-            if isinstance(role, str) and role
-        ]
+        came = _came(scope, without)
         top = cases[0] if cases else None
         columns.append(
             SideColumn(
@@ -122,7 +212,8 @@ def analyse(scope: Scope) -> TwoSides:
                         for u in group["unit_org_id"].dropna().unique().tolist()
                     }
                 ),
-                paths=[f"{r.name} ({len(found)})" for r, found in cases],
+                paths=[f"{r.name} ({len(found)})" for r, found in cases[:PATHS_SHOWN]],
+                paths_omitted=max(0, len(cases) - PATHS_SHOWN),
                 n_with_path=len(with_path),
                 top_path=TopPath(in_sentence(top[0].name), len(top[1])) if top else None,
                 path_claim_ids=list(
@@ -130,7 +221,7 @@ def analyse(scope: Scope) -> TwoSides:
                 )[:CLAIMS_PER_ITEM_MAX],
                 came=came if not cases else [],
                 person_claim_ids=person_claims,
-                motives=claim_rows(scope, motives),
+                motives=[said(r) for r in claim_rows(scope, motives)],
                 motives_omitted=motives_omitted,
             )
         )
