@@ -73,15 +73,28 @@ class Reported:
     Orda.kz, reported no official Uzbek confirmation …'."""
 
     claim_id: str
-    text: str
+    text: str  # without its full stop
+    joined: bool = False  # continues the sentence before it
 
 
-def reported(row: ClaimRow) -> Reported:
-    statement = row.statement.strip()
-    who, sep, rest = statement.partition(": ")
-    if sep and row.attribution.startswith(who) and rest:
-        return Reported(row.claim_id, f"{row.attribution}, reported {rest[0].lower()}{rest[1:]}")
-    return Reported(row.claim_id, f"{statement.rstrip('.')} ({row.attribution}).")
+def reported(rows: list[ClaimRow]) -> list[Reported]:
+    """Reports as sentences; two in a row from one reporter share one sentence."""
+    out: list[Reported] = []
+    last_by = None
+    for row in rows:
+        statement = row.statement.strip().rstrip(".")
+        who, sep, rest = statement.partition(": ")
+        if sep and row.attribution.startswith(who) and rest:
+            rest = f"{rest[0].lower()}{rest[1:]}"
+            if out and last_by == row.attribution:
+                out.append(Reported(row.claim_id, f"and {rest}", joined=True))
+            else:
+                out.append(Reported(row.claim_id, f"{row.attribution}, reported {rest}"))
+            last_by = row.attribution
+        else:
+            out.append(Reported(row.claim_id, f"{statement} ({row.attribution})"))
+            last_by = None
+    return out
 
 
 @dataclass(frozen=True)
@@ -276,7 +289,7 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
         small_numbers_claim_ids=visible(scope, ["cl_gv_scope_small_numbers"]) if lead else [],
         person_claim_ids=[ids[0] for ids in scope.lookups.claim_ids_for("person_id", named) if ids],
         dozens_claim_ids=visible(scope, ["cl_gv_dozens_confirmed"]) if lead else [],
-        scale=[reported(r) for r in scale],
+        scale=reported(scale),
         context=context,
         context_by=(
             context[0].attribution

@@ -34,7 +34,7 @@ class TopPath:
 class Said:
     """What a person on one side says: their own words quoted, or the reporter's paraphrase."""
 
-    claim_id: str
+    claim_ids: tuple[str, ...]
     words: str | None  # the speaker's own words, quoted
     speaker: str | None
     text: str  # the paraphrase, as a sentence that names its subject, with who reports it
@@ -105,7 +105,36 @@ def said(row: ClaimRow) -> Said:
         text = f"{row.speaker} says, according to {row.reported_by}, that {rest}"
     else:
         text = f"{statement} ({row.reported_by})" if row.reported_by else statement
-    return Said(row.claim_id, row.words, row.speaker, text, row.reported_by, notes)
+    return Said((row.claim_id,), row.words, row.speaker, text, row.reported_by, notes)
+
+
+def merged(rows: list[Said]) -> list[Said]:
+    """Paraphrases in a row from one report, one item: 'One captive said …. The other said …
+    (Global Voices)' reads as one account, not as two sentences without a subject."""
+    out: list[Said] = []
+
+    def suffix(r: Said) -> str:
+        return f" ({r.reported_by})"
+
+    for r in rows:
+        last = out[-1] if out else None
+        if (
+            last
+            and not last.words
+            and not r.words
+            and not last.notes
+            and not r.notes
+            and last.reported_by == r.reported_by
+            and last.text.endswith(suffix(last))
+            and r.text.endswith(suffix(r))
+        ):
+            text = f"{last.text[: -len(suffix(last))]} {r.text}"
+            out[-1] = Said(
+                last.claim_ids + r.claim_ids, None, last.speaker, text, r.reported_by, []
+            )
+        else:
+            out.append(r)
+    return out
 
 
 def came_text(name: str, statement: str) -> str:
@@ -212,7 +241,7 @@ def analyse(scope: Scope) -> TwoSides:
                         for u in group["unit_org_id"].dropna().unique().tolist()
                     }
                 ),
-                paths=[f"{r.name} ({len(found)})" for r, found in cases[:PATHS_SHOWN]],
+                paths=[f"{in_sentence(r.name)} ({len(found)})" for r, found in cases[:PATHS_SHOWN]],
                 paths_omitted=max(0, len(cases) - PATHS_SHOWN),
                 n_with_path=len(with_path),
                 top_path=TopPath(in_sentence(top[0].name), len(top[1])) if top else None,
@@ -221,7 +250,7 @@ def analyse(scope: Scope) -> TwoSides:
                 )[:CLAIMS_PER_ITEM_MAX],
                 came=came if not cases else [],
                 person_claim_ids=person_claims,
-                motives=[said(r) for r in claim_rows(scope, motives)],
+                motives=merged([said(r) for r in claim_rows(scope, motives)]),
                 motives_omitted=motives_omitted,
             )
         )
