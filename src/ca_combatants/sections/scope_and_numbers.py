@@ -198,6 +198,7 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     who_counted = list(
         zip(f["counted_by_org_id"].tolist(), speaker.tolist(), publisher.tolist(), strict=True)
     )
+
     def counted_by(org: Any, who: Any, pub: Any) -> str:
         if pd.notna(org):
             return f"counted by {scope.lookups.org_name(org)}"
@@ -320,7 +321,9 @@ def context_claims(scope: Scope) -> tuple[list[ClaimRow], int]:
     )
     ids = list(
         dict.fromkeys(
-            c for group in scope.lookups.claim_ids_for("figure_id", figures["figure_id"]) for c in group
+            c
+            for group in scope.lookups.claim_ids_for("figure_id", figures["figure_id"])
+            for c in group
         )
     )
     rows = claim_rows(scope, scope.lookups.claims_frame(ids))
@@ -328,8 +331,7 @@ def context_claims(scope: Scope) -> tuple[list[ClaimRow], int]:
     kept = [
         r
         for i, r in enumerate(rows)
-        if not numbers[i]
-        or not any(j != i and numbers[i] < numbers[j] for j in range(len(rows)))
+        if not numbers[i] or not any(j != i and numbers[i] < numbers[j] for j in range(len(rows)))
     ]
     return kept, omitted
 

@@ -94,9 +94,13 @@ def said(row: ClaimRow) -> Said:
     the reporter's, in a sentence that names its subject ('He has fought …' becomes 'Almaz says,
     according to 24.kg, that he has fought …')."""
     notes = [
-        *({4: ["graded doubtful"], 5: ["graded improbable"], 6: ["its truth cannot be judged"]}.get(
-            row.credibility, []
-        )),
+        *(
+            {
+                4: ["graded doubtful"],
+                5: ["graded improbable"],
+                6: ["its truth cannot be judged"],
+            }.get(row.credibility, [])
+        ),
         *(["cannot be right: see the discrepancy register"] if row.cannot_be_right else []),
     ]
     statement = row.statement.strip()
@@ -144,7 +148,7 @@ def came_text(name: str, statement: str) -> str:
     if name in statement:
         return statement
     match = _PRONOUN.match(statement) or re.match(r"^\S+\s+", statement)
-    return f"{name} {statement[match.end():]}" if match else statement
+    return f"{name} {statement[match.end() :]}" if match else statement
 
 
 def _came(scope: Scope, without: pd.DataFrame) -> list[Came]:
