@@ -108,7 +108,10 @@ def said(row: ClaimRow) -> Said:
         rest = statement[0].lower() + statement[1:]
         text = f"{row.speaker} says, according to {row.reported_by}, that {rest}"
     else:
-        text = f"{statement} ({row.reported_by})" if row.reported_by else statement
+        # who said it, as the reporter tells it; a speaker known only by a description with
+        # parentheses of its own is left to the sentence ('One captive said …'), never nested
+        who = row.attribution if "(" not in row.attribution else row.reported_by
+        text = f"{statement} ({who})" if who else statement
     return Said((row.claim_id,), row.words, row.speaker, text, row.reported_by, notes)
 
 
