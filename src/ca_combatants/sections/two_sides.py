@@ -144,11 +144,12 @@ def merged(rows: list[Said]) -> list[Said]:
     return out
 
 
-def came_text(name: str, statement: str) -> str:
+def came_text(name: str, statement: str, recorded: str = "") -> str:
     """The sentence names the person: 'Both had lived …' about Abu Yunus reads 'Abu Yunus had
-    lived …'."""
+    lived …'. A statement that names the person as recorded stays as it is (a redacted brief
+    codes the name later, in the whole text)."""
     statement = statement.strip()
-    if name in statement:
+    if name in statement or (recorded and recorded in statement):
         return statement
     match = _PRONOUN.match(statement) or re.match(r"^\S+\s+", statement)
     return f"{name} {statement[match.end() :]}" if match else statement
@@ -163,13 +164,20 @@ def _came(scope: Scope, without: pd.DataFrame) -> list[Came]:
     ]["claim_id"].tolist()
     claims = scope.lookups.claims_frame([c for c in chosen if scope.lookups.is_visible(c)])
     found = []
-    for p, role in zip(without["person_id"].tolist(), without["role"].tolist(), strict=True):
+    for p, role, recorded in zip(
+        without["person_id"].tolist(),
+        without["role"].tolist(),
+        without["name"].fillna("").astype(str).tolist(),
+        strict=True,
+    ):
         name = scope.person_name(p)
         mine = claims[claims["person_id"] == p]
         if len(mine):
             found.append(
                 Came(
-                    "; ".join(came_text(name, s).rstrip(".") for s in mine["statement"].tolist()),
+                    "; ".join(
+                        came_text(name, s, recorded).rstrip(".") for s in mine["statement"].tolist()
+                    ),
                     mine["claim_id"].tolist(),
                 )
             )
@@ -233,7 +241,14 @@ def analyse(scope: Scope) -> TwoSides:
         # how those with no recruitment channel came, as the records describe it
         without = shown_group[~isin(shown_group["person_id"], list(with_path | records_with_path))]
         came = _came(scope, without)
-        top = cases[0] if cases else None
+        # the commonest channel, when one leads with more than one case
+        top = (
+            cases[0]
+            if cases
+            and len(cases[0][1]) > 1
+            and (len(cases) == 1 or len(cases[0][1]) > len(cases[1][1]))
+            else None
+        )
         columns.append(
             SideColumn(
                 side=label,
