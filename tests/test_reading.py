@@ -188,21 +188,7 @@ FACT_SECTIONS = [s for s in SECTION_ORDER if s not in NOT_FACTUAL]
 
 
 @pytest.mark.parametrize("selection", SELECTIONS)
-@pytest.mark.parametrize(
-    "section",
-    [
-        pytest.param(
-            s,
-            marks=pytest.mark.xfail(
-                reason="the judgments' rationales are being rewritten with their citations",
-                strict=False,
-            ),
-        )
-        if s == "key_judgments"
-        else s
-        for s in FACT_SECTIONS
-    ],
-)
+@pytest.mark.parametrize("section", FACT_SECTIONS)
 def test_every_line_that_states_a_number_or_year_cites_its_source(
     selection: str, section: str
 ) -> None:
@@ -293,3 +279,30 @@ def test_a_quote_in_a_fighters_mouth_is_his_own_words() -> None:
     quoted = re.findall(r"<q>([^<]+)</q>", html)
     assert quoted and all(not q.startswith(("One of them", "The second")) for q in quoted)
     assert "One captive said he joined the PMC Redut to make money." in html
+
+
+NESTED = re.compile(r"\([^()]*\(")
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+@pytest.mark.parametrize("section", ["key_judgments", "scope_and_numbers", "two_sides"])
+def test_attributions_never_nest_parentheses(selection: str, section: str) -> None:
+    faults = [
+        b["text"]
+        for b in blocks(rendered(selection)[section])
+        if not b["in_table"] and not b["has_child"] and NESTED.search(b["unquoted"])
+    ]
+    assert faults == []
+
+
+def test_the_migrant_figures_are_told_once_as_prose() -> None:
+    html = rendered("default")
+    text = re.sub(r"<[^>]+>", "", "\n".join(html[s] for s in SECTION_ORDER))
+    assert "Migrant workers in Russia:" not in text and "Share of migrant workers" not in text
+    assert text.count("3.35 million") == 1
+    assert "3.35 million" in re.sub(r"<[^>]+>", "", html["scope_and_numbers"])
+
+
+def test_the_method_note_of_the_judgments_points_to_the_annex() -> None:
+    html = rendered("default")["key_judgments"]
+    assert "ICD 203" not in html and 'href="#methodology"' in html

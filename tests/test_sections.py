@@ -163,3 +163,35 @@ def test_a_bad_editorial_choice_names_file_row_and_column(
     line = edit_cell(data_copy, "editorial", key, column, value)
     problems = [str(p) for p in check(data_copy).problems]
     assert any(p.startswith(f"editorial.csv:{line}: ") and message in p for p in problems), problems
+
+
+def test_the_two_sides_count_routes_by_individual_as_the_channels_table_does() -> None:
+    from ca_combatants import channels
+
+    brief = Brief(parse_params({}), dataset())
+    a = brief.analysis("two_sides")
+    routes = channels.analyse(brief.scope)
+    for column in a.columns:
+        people = {c.person_id for r in routes.rows for c in r.cases if c.side == column.side}
+        assert column.n_with_path == len(people)
+        top = max(r.cases_by_side().get(column.side, 0) for r in routes.rows)
+        if column.top_path:
+            assert column.top_path.n == top
+    russia = next(c for c in a.columns if c.side == "Russia")
+    assert russia.n_with_path <= russia.n and russia.n_with_path == routes.n_individuals - sum(
+        c.n_with_path for c in a.columns if c.side != "Russia"
+    )
+    # a same-case pair of records is one individual, with the evidence of both
+    links = dataset().tables["person_identity_links"]
+    pair = links[links["relation"] == "same_case"].iloc[0]
+    ids = {c.person_id for r in routes.rows for c in r.cases}
+    assert not {pair["person_id"], pair["other_person_id"]} <= ids
+
+
+def test_ukraine_side_says_how_each_came_as_the_sources_state_it() -> None:
+    a = Brief(parse_params({}), dataset()).analysis("two_sides")
+    ukraine = next(c for c in a.columns if c.side == "Ukraine")
+    text = " ".join(m.text for m in ukraine.came)
+    assert "as a migrant worker" in text and "had lived in Ukraine before the war" in text
+    assert all(m.claim_ids for m in ukraine.came)
+    assert not text.startswith("Both")

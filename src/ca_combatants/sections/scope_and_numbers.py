@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,16 +61,40 @@ class Count:
     measure: str
     value_text: str
     as_of: str
-    counter: str
+    counter: str  # for the table: "BBC Russian Service", "RFE/RL (no counter named)"
+    counted_by: str  # for a sentence: "counted by …", "reported by …, which names no counter"
+    when: str  # for a sentence: "as of 14 June 2023", "in July 2025", "by 18 October 2022"
     claim_ids: list[str]
 
 
 @dataclass(frozen=True)
-class ContextFigure:
-    measure: str
-    value_text: str
-    when: str  # "as of 14 June 2023"
-    claim_ids: list[str]
+class Reported:
+    """A report told as a sentence that says who reported it: 'CABAR.asia, as relayed by
+    Orda.kz, reported no official Uzbek confirmation …'."""
+
+    claim_id: str
+    text: str  # without its full stop
+    joined: bool = False  # continues the sentence before it
+
+
+def reported(rows: list[ClaimRow]) -> list[Reported]:
+    """Reports as sentences; two in a row from one reporter share one sentence."""
+    out: list[Reported] = []
+    last_by = None
+    for row in rows:
+        statement = row.statement.strip().rstrip(".")
+        who, sep, rest = statement.partition(": ")
+        if sep and row.attribution.startswith(who) and rest:
+            rest = f"{rest[0].lower()}{rest[1:]}"
+            if out and last_by == row.attribution:
+                out.append(Reported(row.claim_id, f"and {rest}", joined=True))
+            else:
+                out.append(Reported(row.claim_id, f"{row.attribution}, reported {rest}"))
+            last_by = row.attribution
+        else:
+            out.append(Reported(row.claim_id, f"{statement} ({row.attribution})"))
+            last_by = None
+    return out
 
 
 @dataclass(frozen=True)
@@ -103,9 +128,11 @@ class ScopeAndNumbers(SectionResult):
     no_tracking_claim_ids: list[str]
     small_numbers_claim_ids: list[str]
     person_claim_ids: list[str]
-    scale: list[ClaimRow]
-    migrants: tuple[ContextFigure, ...]
-    migrants_omitted: int
+    dozens_claim_ids: list[str]
+    scale: list[Reported]
+    context: list[ClaimRow]  # the migrant population, as the sources state it
+    context_by: str | None  # the one outlet they all come from, else None
+    context_omitted: int
 
 
 def as_of_phrase(date: Any, precision: Any) -> str:
@@ -171,8 +198,18 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     who_counted = list(
         zip(f["counted_by_org_id"].tolist(), speaker.tolist(), publisher.tolist(), strict=True)
     )
+
+    def counted_by(org: Any, who: Any, pub: Any) -> str:
+        if pd.notna(org):
+            return f"counted by {scope.lookups.org_name(org)}"
+        if pd.notna(who):
+            return f"in the words of {scope.person_name(who)}, an assertion rather than a count"
+        return f"reported by {scope.lookups.org_name(pub)}, which names no counter"
+
     names = {key: counter(*key) for key in set(who_counted)}  # few distinct, many rows
+    phrases = {key: counted_by(*key) for key in set(who_counted)}
     f["counter"] = [names[key] for key in who_counted]
+    f["counted_by"] = [phrases[key] for key in who_counted]
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
     f["scope"] = f["country_scope"].fillna("").map(lambda v: "+".join(v.split(";")) if v else "all")
@@ -183,6 +220,10 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     ]
     f["as_of"] = [
         format_date(d, p)
+        for d, p in zip(f["as_of_date"].tolist(), f["as_of_precision"].tolist(), strict=True)
+    ]
+    f["when"] = [
+        as_of_phrase(d, p)
         for d, p in zip(f["as_of_date"].tolist(), f["as_of_precision"].tolist(), strict=True)
     ]
     # a count of Central Asians names the states it covers; other populations (all Russian
@@ -199,17 +240,7 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
     # only counts of Central Asian populations go on the chart; all counts go in the table
     charted = deaths[deaths["value"].notna() & deaths["country_scope"].notna()].copy()
     charted["value"] = charted["value"].astype(float)
-    context, migrants_omitted = capped(
-        scope.figures[scope.figures["figure_category"].isin(CONTEXT_CATEGORIES)],
-        CLAIMS_PER_ITEM_MAX,
-    )
-    context = with_claims(scope, context, "figure_id")
-    context["when"] = [
-        as_of_phrase(d, p)
-        for d, p in zip(
-            context["as_of_date"].tolist(), context["as_of_precision"].tolist(), strict=True
-        )
-    ]
+    context, context_omitted = context_claims(scope)
     ca = deaths[deaths["of_central_asians"]]
     other = deaths[~deaths["of_central_asians"]]
     deaths_shown, deaths_omitted = capped(ca, DEATH_COUNTS_MAX)
@@ -258,9 +289,15 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
         no_tracking_claim_ids=visible(scope, ["cl_gv_no_tracking"]) if lead else [],
         small_numbers_claim_ids=visible(scope, ["cl_gv_scope_small_numbers"]) if lead else [],
         person_claim_ids=[ids[0] for ids in scope.lookups.claim_ids_for("person_id", named) if ids],
-        scale=scale,
-        migrants=rows_of(context, ContextFigure),
-        migrants_omitted=migrants_omitted,
+        dozens_claim_ids=visible(scope, ["cl_gv_dozens_confirmed"]) if lead else [],
+        scale=reported(scale),
+        context=context,
+        context_by=(
+            context[0].attribution
+            if context and len({c.attribution for c in context}) == 1
+            else None
+        ),
+        context_omitted=context_omitted,
         charts=(
             Chart(
                 "deaths_over_time",
@@ -269,6 +306,34 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
             ),
         ),
     )
+
+
+_NUMBERS = re.compile(r"\d[\d.,]*\d|\d")
+
+
+def context_claims(scope: Scope) -> tuple[list[ClaimRow], int]:
+    """The claims that state the migrant figures, each told once: a claim whose numbers another
+    claim states too ("3.35 million … in 2022" beside "in 2022, 83% of … 3.35 million") is left
+    out, so that the paragraph tells each number once."""
+    figures, omitted = capped(
+        scope.figures[scope.figures["figure_category"].isin(CONTEXT_CATEGORIES)],
+        CLAIMS_PER_ITEM_MAX,
+    )
+    ids = list(
+        dict.fromkeys(
+            c
+            for group in scope.lookups.claim_ids_for("figure_id", figures["figure_id"])
+            for c in group
+        )
+    )
+    rows = claim_rows(scope, scope.lookups.claims_frame(ids))
+    numbers = [set(_NUMBERS.findall(r.statement)) for r in rows]
+    kept = [
+        r
+        for i, r in enumerate(rows)
+        if not numbers[i] or not any(j != i and numbers[i] < numbers[j] for j in range(len(rows)))
+    ]
+    return kept, omitted
 
 
 def visible(scope: Scope, claim_ids: list[str]) -> list[str]:
@@ -290,6 +355,7 @@ def told_claims(scope: Scope) -> list[str]:
         for c in [
             "cl_gv_no_tracking",
             "cl_gv_scope_small_numbers",
+            "cl_gv_dozens_confirmed",
             *editorial.featured(scope.ds, "scope_and_numbers"),
         ]
         if scope.lookups.is_visible(c)
