@@ -34,6 +34,21 @@ class ToldIn:
 
 
 @dataclass(frozen=True)
+class IdentityLink:
+    """Two records the analysts think may be one person (`possibly_same`), or infer are one case
+    (`same_case`): told in the case file as a possibility, with its basis; never merged."""
+
+    relation: str
+    subject: str  # the sentence's subject: this file's person, or the record the link is about
+    other: str
+    other_anchor: str | None  # the other record's case file, when it has one
+    basis: str | None  # None where an earlier case file gives it (each fact once)
+    told_in: str | None  # that case file's anchor
+    confidence: str
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True)
 class CaseFile:
     anchor: str
     name: str
@@ -51,6 +66,7 @@ class CaseFile:
     told_in: list[ToldIn]  # the sections that tell the rest
     disputed: list[str]
     disputed_claim_ids: list[str]
+    identity_links: list[IdentityLink]
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,77 @@ def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
     return text
 
 
+_LOWER_FIRST = {"both", "same", "each", "neither", "one", "the", "a", "an", "his", "their"}
+
+
+def _as_subject(name: str, is_named: bool) -> str:
+    """A record's name as a sentence's subject: 'the 30-year-old Kyrgyz prisoner …' for a
+    record the sources do not name, the name (or a redacted code) otherwise."""
+    first = name.split(" ", 1)[0]
+    if not is_named and (first[:1].isdigit() or first.lower() == "unnamed"):
+        return "the " + name[:1].lower() + name[1:]
+    return name
+
+
+def _in_sentence(text: str) -> str:
+    """An analysts' basis after a colon: 'Same age (30), …' -> 'same age (30), …'."""
+    first = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first.lower() in _LOWER_FIRST else text
+
+
+def _identity_links(scope: Scope, file_of: dict[str, str]) -> dict[str, list[IdentityLink]]:
+    """Each identity link whose two records are known by the as-of date and which a visible
+    claim supports, under the case file of each linked record; a link between two records
+    without case files (two reports of a fighter's uncle) goes under the file of the person
+    the linked records speak about."""
+    links = scope.ds.tables.get("person_identity_links")
+    link_claims = scope.ds.tables.get("person_identity_link_claims")
+    if links is None or link_claims is None or not len(links):
+        return {}
+    visible = set(scope.persons_visible["person_id"].tolist())
+    named = dict(
+        zip(
+            scope.ds.persons["person_id"].tolist(),
+            scope.ds.persons["is_named"].tolist(),
+            strict=True,
+        )
+    )
+    cited: dict[str, list[str]] = {}
+    for link_id, claim_id in zip(
+        link_claims["link_id"].tolist(), link_claims["claim_id"].tolist(), strict=True
+    ):
+        if scope.lookups.is_visible(claim_id):
+            cited.setdefault(str(link_id), []).append(str(claim_id))
+    claims = scope.claims
+    found: dict[str, list[IdentityLink]] = {}
+    for link in links.itertuples():
+        pair = (str(link.person_id), str(link.other_person_id))
+        ids = cited.get(str(link.link_id), [])
+        if not ids or not all(p in visible for p in pair):
+            continue
+        holders = sorted((p for p in pair if p in file_of), key=list(file_of).index)
+        if not holders:  # the person the linked records speak about, when that person has a file
+            spoken = claims[claims["speaker_person_id"].isin(pair) | claims["claim_id"].isin(ids)]
+            holders = [p for p in dict.fromkeys(spoken["person_id"].dropna()) if p in file_of]
+        for n, holder in enumerate(holders):
+            this, other = pair if holder != pair[1] else (pair[1], pair[0])
+            subject = _as_subject(scope.person_name(this), bool(named.get(this)))
+            found.setdefault(holder, []).append(
+                IdentityLink(
+                    relation=str(link.relation),
+                    # a label with a comma of its own closes with one: "X's uncle, unnamed by Orda,"
+                    subject=subject + ("," if "," in subject else ""),
+                    other=_as_subject(scope.person_name(other), bool(named.get(other))),
+                    other_anchor=file_of.get(other),
+                    basis=None if n else _in_sentence(str(link.basis).strip()),
+                    told_in=file_of[holders[0]] if n else None,
+                    confidence=str(link.confidence),
+                    claim_ids=ids,
+                )
+            )
+    return found
+
+
 def analyse(scope: Scope) -> CaseFiles:
     from . import SECTION_ORDER, SECTION_TITLES
 
@@ -118,6 +205,8 @@ def analyse(scope: Scope) -> CaseFiles:
     untold = [[c for c in ids if c not in told] for ids in claim_ids]
     claims_of = scope.lookups.claims_frames(untold)
     first_with: dict[str, str] = {}  # a record's text -> the first profile that gives it
+    file_of = {pid: f"case-{n}" for n, pid in enumerate(shown_ids.tolist(), 1)}
+    links_of = _identity_links(scope, file_of)
     for n, (p, ids, claims) in enumerate(
         zip(shown.itertuples(), claim_ids, claims_of, strict=True), 1
     ):
@@ -153,6 +242,7 @@ def analyse(scope: Scope) -> CaseFiles:
                 told_in=[ToldIn(s, SECTION_TITLES[s]) for s in sections],
                 disputed=disputed,
                 disputed_claim_ids=disputed_claims,
+                identity_links=links_of.get(p.person_id, []),
             )
         )
     chronology, chronology_omitted = _chronology(scope)
