@@ -1,5 +1,5 @@
-"""Annex A, case files and chronology: one short, cited profile per person in scope, then every
-dated event the brief does not list elsewhere."""
+"""Annex A, case files and chronology: one short, cited profile per person in scope, then the
+timeline and every dated event in scope."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from .. import editorial, figures
 from ..dataset import isin
 from ..scope import Scope
 from ._common import (
     CASE_FILES_MAX,
-    EVENTS_MAX,
     STATUS_LABELS,
+    Chart,
     ClaimRow,
     SectionResult,
     capped,
@@ -25,6 +26,10 @@ from ._common import (
     with_claims,
 )
 from .recruitment_tactics import event_when
+
+# The chronology is the brief's one full list of dated events (the timeline labels only some):
+# about two pages at this cap, above what the sources hold today.
+CHRONOLOGY_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,8 @@ class CaseFiles(SectionResult):
 
 
 def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
-    """Dated events other than Russia's measures (the recruitment section lists those)."""
-    events = scope.events[scope.events["event_type"] != "russian_measure"]
-    shown, omitted = capped(events, EVENTS_MAX)
+    """Every dated event in scope (the timeline shows them all, so the table lists them all)."""
+    shown, omitted = capped(scope.events, CHRONOLOGY_MAX)
     shown = with_claims(scope, shown, "event_id")
     shown["when"] = [
         event_when(d, p, w)
@@ -246,9 +250,21 @@ def analyse(scope: Scope) -> CaseFiles:
             )
         )
     chronology, chronology_omitted = _chronology(scope)
+    events = scope.events
+    # the chart needs only these columns: a copy of every column would be large on a large dataset
+    charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
+        short_label=events["event_id"].map(editorial.short_labels(scope.ds)).fillna(events["title"])
+    )
     return CaseFiles(
         files=files,
         omitted=omitted,
         chronology=rows_of(chronology, ChronologyRow),
         chronology_omitted=chronology_omitted,
+        charts=(
+            Chart(
+                "chronology_timeline",
+                not events.empty,
+                lambda n, r: figures.timeline(charted, n, r),
+            ),
+        ),
     )
