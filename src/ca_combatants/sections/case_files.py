@@ -3,6 +3,8 @@ timeline and every dated event in scope."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,7 @@ from ..dataset import isin
 from ..scope import Scope
 from ._common import (
     CASE_FILES_MAX,
+    EVENTS_MAX,
     STATUS_LABELS,
     Chart,
     ClaimRow,
@@ -26,10 +29,6 @@ from ._common import (
     with_claims,
 )
 from .recruitment_tactics import event_when
-
-# The chronology is the brief's one full list of dated events (the timeline labels only some):
-# about two pages at this cap, above what the sources hold today.
-CHRONOLOGY_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class CaseFiles(SectionResult):
 
 def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
     """Every dated event in scope (the timeline shows them all, so the table lists them all)."""
-    shown, omitted = capped(scope.events, CHRONOLOGY_MAX)
+    shown, omitted = capped(scope.events, EVENTS_MAX)
     shown = with_claims(scope, shown, "event_id")
     shown["when"] = [
         event_when(d, p, w)
@@ -105,6 +104,20 @@ def _chronology(scope: Scope) -> tuple[pd.DataFrame, int]:
         )
     ]
     return shown, omitted
+
+
+TIMELINE_CAPTION = (
+    "The dated events in scope by kind, from Russia's measures (labelled) to Central Asian "
+    "measures, legal steps, reported cases and media reports; the table below lists each one."
+)
+
+
+def _timeline(
+    charted: pd.DataFrame, number: int, redact: Callable[[str], str]
+) -> figures.Figure | None:
+    """The timeline, captioned for its place above the chronology's table."""
+    drawn = figures.timeline(charted, number, redact)
+    return None if drawn is None else dataclasses.replace(drawn, caption=redact(TIMELINE_CAPTION))
 
 
 def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
@@ -261,10 +274,6 @@ def analyse(scope: Scope) -> CaseFiles:
         chronology=rows_of(chronology, ChronologyRow),
         chronology_omitted=chronology_omitted,
         charts=(
-            Chart(
-                "chronology_timeline",
-                not events.empty,
-                lambda n, r: figures.timeline(charted, n, r),
-            ),
+            Chart("chronology_timeline", not events.empty, lambda n, r: _timeline(charted, n, r)),
         ),
     )
