@@ -20,8 +20,11 @@ def _date_parts(value: Any) -> list[int]:
 
 def references(scope: Scope, cited: set[str]) -> list[dict[str, Any]]:
     """One CSL item per cited source, in reference-number order. A source whose publication
-    date is known only as a range carries the range (CSL's two date-parts)."""
+    date is known only as a range carries the range (CSL's two date-parts); one known only to
+    be on or after a date carries that date and says so in words (CSL's `literal`)."""
     import pandas as pd
+
+    from .scope import format_date
 
     items = []
     for s in scope.sources.sort_values("ref_number").itertuples():
@@ -44,5 +47,7 @@ def references(scope: Scope, cited: set[str]) -> list[dict[str, Any]]:
             if pd.notna(s.published_latest) and s.published_latest != s.published_earliest:
                 parts.append(_date_parts(s.published_latest))
             item["issued"] = {"date-parts": parts}
+            if pd.isna(s.published_latest):
+                item["issued"]["literal"] = f"on or after {format_date(s.published_earliest)}"
         items.append(item)
     return items

@@ -21,7 +21,7 @@ from ..scope import SIDE_NAMES, Scope
 # to. Each cap keeps a list to about a page, and is above what the source articles hold today.
 CASE_FILES_MAX = 40
 TACTICS_MAX = 24
-EVENTS_MAX = 40
+EVENTS_MAX = 60  # the chronology, the one full list of dated events: about two pages
 DEATH_COUNTS_MAX = 16
 PROVISIONS_MAX = 10
 CASES_MAX = 10  # per table: home prosecutions, Russian convictions

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from ..scope import Scope, format_date
+from ..scope import Scope
 from ._common import DISCREPANCIES_MAX, SOURCES_MAX, SectionResult, capped, rows_of
+from .references import published
 
 GRADES = {
     "A": "completely reliable",
@@ -54,11 +56,22 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A sentence of the analysts' summary or note; one an earlier discrepancy already gives is
+    a pointer to it instead (`see`: that discrepancy's anchor and subject)."""
+
+    text: str
+    see_anchor: str | None = None
+    see_subject: str | None = None
+
+
+@dataclass(frozen=True)
 class Discrepancy:
+    anchor: str
     subject: str
     kind: str
-    summary: str
-    note: str
+    summary: list[Said]
+    note: list[Said]
     versions: list[Version]
     claim_ids: list[str]
 
@@ -83,14 +96,36 @@ def _version(scope: Scope, v: Any) -> Version:
     )
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_SOURCE_PREFIX = re.compile(r"^([^:.]{2,40}): ")  # "Global Voices: …", the version's source
+REPEAT_WORDS = 8  # a sentence this long, told twice, is told once and pointed to
+
+
+def _told_once(text: Any, told: dict[str, tuple[str, str]], here: tuple[str, str]) -> list[Said]:
+    """The sentences of an analysts' text; one an earlier discrepancy gives word for word points
+    there ("Global Voices: as under “What Baurzhan Urazov is doing”, above")."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    said = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        key = " ".join(sentence.lower().split())
+        if len(key.split()) >= REPEAT_WORDS and key in told:
+            anchor, subject = told[key]
+            prefix = _SOURCE_PREFIX.match(sentence)
+            lead = f"{prefix[1]}: as under" if prefix else "As under"
+            said.append(Said(lead, anchor, subject))
+        else:
+            told.setdefault(key, here)
+            said.append(Said(sentence))
+    return said
+
+
 def analyse(scope: Scope) -> SourcesAndDiscrepancies:
     src, sources_omitted = capped(scope.sources, SOURCES_MAX)
     src = src.copy()  # only the rows listed are described
     src["publisher"] = src["publisher_org_id"].map(scope.lookups.org_name)
     src["date"] = [
-        format_date(early)
-        if early == late
-        else (f"{format_date(early)} – {format_date(late)}" if pd.notna(early) else "undated")
+        published(early, late)
         for early, late in zip(
             src["published_earliest"].tolist(), src["published_latest"].tolist(), strict=True
         )
@@ -105,14 +140,18 @@ def analyse(scope: Scope) -> SourcesAndDiscrepancies:
         list(dict.fromkeys(disc["discrepancy_id"].tolist())), DISCREPANCIES_MAX
     )
     shown = scope.with_discrepancy_texts(disc[disc["discrepancy_id"].isin(first_ids)])
-    for _did, g in shown.groupby("discrepancy_id", sort=False):
+    told: dict[str, tuple[str, str]] = {}  # a sentence -> the discrepancy that gives it first
+    # anchors by number: an id may hold a name that a redacted brief must not show
+    for n, (_did, g) in enumerate(shown.groupby("discrepancy_id", sort=False), 1):
         first = g.iloc[0]
+        here = (f"discrepancy-{n}", str(first["subject"]))
         groups.append(
             Discrepancy(
+                anchor=here[0],
                 subject=first["subject"],
                 kind=KIND_LABELS[first["discrepancy_kind"]],
-                summary=first["summary"],
-                note=first["resolution_note"],
+                summary=_told_once(first["summary"], told, here),
+                note=_told_once(first["resolution_note"], told, here),
                 versions=[_version(scope, v) for v in g.itertuples()],
                 claim_ids=g["claim_id"].tolist(),
             )
