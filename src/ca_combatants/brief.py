@@ -147,6 +147,7 @@ class Brief:
             "params": self.params,
             "title": spec.title,
             "annex": spec.annex,
+            "annex_of": {s.name: s.annex for s in SECTIONS if s.annex},  # for cross-references
             "section_number": numbers.get(name),
             "section_of": numbers,
             "as_of": format_date(self.scope.as_of),
