@@ -735,8 +735,8 @@ def sentences_against_statute(
         bbox_transform=fig.transFigure,
         frameon=False,
         ncol=2,
-        columnspacing=1.0,
-        handletextpad=0.4,
+        columnspacing=0.6,
+        handletextpad=0.3,
     )
     sns.despine(ax=ax, left=True)
     described = []

@@ -176,15 +176,7 @@ def claim_rows(
 # The brief proper tells each claim once, in the first section that features it; later sections
 # (and the case files) point to it instead. Each section of the brief proper declares the claims
 # it tells with a `told_claims(scope)` function; the result is kept per scope.
-# The annex of recruitment channels tells the reports the recruitment section only sums up, so it
-# is read in that section's place: the case files point to it.
-BRIEF_PROPER = (
-    "scope_and_numbers",
-    "recruitment_tactics",
-    "recruitment_channels",
-    "legal_exposure",
-    "two_sides",
-)
+BRIEF_PROPER = ("scope_and_numbers", "recruitment_tactics", "legal_exposure", "two_sides")
 _told: weakref.WeakKeyDictionary[Scope, dict[str, str]] = weakref.WeakKeyDictionary()
 
 

@@ -55,7 +55,7 @@ class Found:
 def channel_claims(scope: Scope) -> list[Found]:
     """Each channel with the claims that show it (told once: a claim goes under the first
     channel that lists it; a fighter's own account is left to the section on the two sides;
-    claims the brief proper tells before this annex are pointed to)."""
+    claims told before the recruitment section, or by it, are pointed to)."""
     te = scope.tactic_evidence  # only evidence whose claim is visible
     tactics, _ = capped(scope.ds.tactics, TACTICS_MAX)
     order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
@@ -64,7 +64,11 @@ def channel_claims(scope: Scope) -> list[Found]:
     evidence = dict(
         tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False))
     )
-    earlier = told_before(scope, "recruitment_channels")
+    # the recruitment section tells these reports through this annex: what it tells itself, and
+    # what the sections before it tell, are pointed to
+    from .recruitment_tactics import featured_claims
+
+    earlier = told_before(scope, "recruitment_tactics") | set(featured_claims(scope))
     speakers = _combatant_speakers(scope)
     candidates = list(dict.fromkeys(te["claim_id"].tolist()))
     extra = editorial.channel_evidence(scope.ds)
@@ -96,7 +100,8 @@ def channel_claims(scope: Scope) -> list[Found]:
 
 
 def told_claims(scope: Scope) -> list[str]:
-    """The claims this annex tells (each fact once: the case files point here)."""
+    """The claims this annex tells, for the recruitment section (each fact once: the case files
+    and later sections point to them)."""
     return [c for f in channel_claims(scope) for c in f.told[:CLAIMS_PER_ITEM_MAX]]
 
 
@@ -167,6 +172,7 @@ def _short_name(scope: Scope, person_id: str) -> tuple[str | None, tuple[str, ..
 class Channel:
     tactic_id: str
     name: str
+    name_in_sentence: str
     category: str
     description: str
     claims: list[ClaimRow]  # the reports told here, each naming its subject
@@ -243,6 +249,7 @@ def analyse(scope: Scope) -> RecruitmentChannels:
             Channel(
                 tactic_id=str(f.tactic.tactic_id),
                 name=str(f.tactic.name),
+                name_in_sentence=in_sentence(str(f.tactic.name)),
                 category=CATEGORY_LABELS[f.tactic.tactic_category],
                 description=str(f.tactic.description),
                 claims=rows,

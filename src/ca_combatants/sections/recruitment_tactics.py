@@ -53,9 +53,17 @@ def _featured(scope: Scope) -> list[tuple[str, str]]:
     ]
 
 
-def told_claims(scope: Scope) -> list[str]:
-    """The claims this section tells (each fact once: the annex and later sections point here)."""
+def featured_claims(scope: Scope) -> list[str]:
+    """The claims the section's own paragraphs tell."""
     return list(dict.fromkeys(c for _, c in _featured(scope)))
+
+
+def told_claims(scope: Scope) -> list[str]:
+    """The claims this section tells, itself or through its annex of every report (each fact
+    once: the case files and later sections point here)."""
+    from .recruitment_channels import told_claims as told_in_annex
+
+    return list(dict.fromkeys(featured_claims(scope) + told_in_annex(scope)))
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,7 @@ class RecruitmentTactics(SectionResult):
     taxonomy: list[ChannelLine]
     tactics_omitted: int
     n_tactics_reported: int
+    reported_claim_ids: list[str]  # every report of every channel
     n_individuals: int
     top: list[Top]
     top_claim_ids: list[str]
@@ -244,6 +253,7 @@ def analyse(scope: Scope) -> RecruitmentTactics:
         taxonomy=taxonomy,
         tactics_omitted=max(0, len(result.rows) - TACTICS_MAX),
         n_tactics_reported=len(reported),
+        reported_claim_ids=list(dict.fromkeys(c for r in reported for c in r.claim_ids)),
         n_individuals=result.n_individuals,
         top=[Top(in_sentence(r.name), r.n_cases) for r in top],
         top_claim_ids=list(dict.fromkeys(c for r in top for case in r.cases for c in case.claim_ids)),
