@@ -1,4 +1,5 @@
-"""Legal exposure: statutes and penalties per state, known prosecutions, Russia's incentives."""
+"""Legal exposure: statutes and penalties per state, the sentences handed down against them, and
+the known prosecutions."""
 
 from __future__ import annotations
 
@@ -61,14 +62,6 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Incentive:
-    measure: str
-    value_text: str
-    notes: Any
-    claim_ids: list[str]
-
-
-@dataclass(frozen=True)
 class Measure:
     event_date: Any
     date_precision: str
@@ -110,9 +103,6 @@ class LegalExposure(SectionResult):
     n_home_case_records: int
     russian_convictions: tuple[Case, ...]
     cases_omitted: int
-    incentives: tuple[Incentive, ...]
-    incentives_omitted: int
-    n_incentives_told_before: int
     general: list[ClaimRow]
     measures: tuple[Measure, ...]
     measures_omitted: int
@@ -195,9 +185,7 @@ def _shown_cases(
                 outcome += "; later set aside"
             ids = list(sentence.claim_ids)
         else:
-            when = (
-                format_date(c.opened_date, c.opened_precision) if pd.notna(c.opened_date) else ""
-            )
+            when = format_date(c.opened_date, c.opened_precision) if pd.notna(c.opened_date) else ""
             outcome = str(c.outcome) + (f" ({when})" if when and when not in str(c.outcome) else "")
             ids = list(c.claim_ids)
         count = int(c.case_count) if pd.notna(c.case_count) and int(c.case_count) > 1 else None
@@ -230,7 +218,9 @@ def _same_case_pairs(scope: Scope) -> list[tuple[str, str]]:
     if links is None or not len(links):
         return []
     same = links[links["relation"] == "same_case"]
-    return list(zip(same["person_id"].astype(str), same["other_person_id"].astype(str), strict=True))
+    return list(
+        zip(same["person_id"].astype(str), same["other_person_id"].astype(str), strict=True)
+    )
 
 
 def analyse(scope: Scope) -> LegalExposure:
@@ -274,9 +264,6 @@ def analyse(scope: Scope) -> LegalExposure:
     sentences = {x.case_id: x for x in sentenced.sentences}
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
-    incentives = scope.figures[
-        scope.figures["figure_category"].isin(["service_term", "pay"])
-    ].copy()
     general = claim_rows(scope, scope.lookups.claims_frame(_general(scope)))
     current = prov[prov["text_status"] != "superseded"]
     prison = current[current["penalty_kind"] == "imprisonment"]
@@ -294,14 +281,9 @@ def analyse(scope: Scope) -> LegalExposure:
     russian_shown, _, russian_omitted = _shown_cases(
         scope, russian_convictions, sentences, articles
     )
-    prison_terms = sorted((x for x in sentenced.sentences if x.custodial), key=lambda x: x.term_years)
-    # a figure told with a recruitment channel is not told again
-    earlier = told_before(scope, "legal_exposure")
-    incentive_claims = scope.lookups.claim_ids_for("figure_id", incentives["figure_id"])
-    fresh = [not set(ids) <= earlier for ids in incentive_claims]
-    n_told_before = len(fresh) - sum(fresh)
-    incentives = incentives[pd.Series(fresh, index=incentives.index, dtype=bool)]
-    incentives_shown, incentives_omitted = capped(incentives, CLAIMS_PER_ITEM_MAX)
+    prison_terms = sorted(
+        (x for x in sentenced.sentences if x.custodial), key=lambda x: x.term_years
+    )
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     measures_shown = with_claims(scope, measures_shown, "event_id")
     lighter_penalties = [
@@ -349,9 +331,6 @@ def analyse(scope: Scope) -> LegalExposure:
         n_home_case_records=len(home_cases),
         russian_convictions=tuple(russian_shown),
         cases_omitted=home_omitted + russian_omitted,
-        incentives=rows_of(with_claims(scope, incentives_shown, "figure_id"), Incentive),
-        incentives_omitted=incentives_omitted,
-        n_incentives_told_before=n_told_before,
         general=general,
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,

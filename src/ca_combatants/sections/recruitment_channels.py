@@ -161,7 +161,9 @@ def _short_name(scope: Scope, person_id: str) -> tuple[str | None, tuple[str, ..
     if row.empty:
         return None, ()
     if not bool(row["is_named"].iloc[0]) or pd.isna(row["name"].iloc[0]):
-        label = str(scope.redactor.label(person_id)) if scope.redacting else str(row["label"].iloc[0])
+        label = (
+            str(scope.redactor.label(person_id)) if scope.redacting else str(row["label"].iloc[0])
+        )
         return "the " + label[:1].lower() + label[1:], ()
     name = str(row["name"].iloc[0])
     parts = tuple(p for p in re.split(r"[\s]+", name) if len(p) > 2 and p.lower() != "uulu")
@@ -195,7 +197,13 @@ class RecruitmentChannels(SectionResult):
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+    return (
+        items[0]
+        if len(items) == 1
+        else ", ".join(items[:-1]) + " and " + items[-1]
+        if items
+        else ""
+    )
 
 
 def analyse(scope: Scope) -> RecruitmentChannels:

@@ -27,7 +27,13 @@ from .recruitment_channels import CATEGORY_LABELS, CATEGORY_ORDER
 
 QUALIFIED_TIMES = ("early", "mid", "late")
 # the kinds the section gives a paragraph of its own; the others share one
-KINDS_TOLD = ("coercion", "inducement", "institutional_channel", "prison", "private_military_company")
+KINDS_TOLD = (
+    "coercion",
+    "inducement",
+    "institutional_channel",
+    "prison",
+    "private_military_company",
+)
 
 
 def event_when(date: Any, precision: Any, worded: Any) -> str:
@@ -173,7 +179,8 @@ def _measures(scope: Scope, tactic_ids: list[str]) -> list[Measure]:
     te = scope.tactic_evidence
     ids = set(te.loc[te["tactic_id"].isin(tactic_ids), "event_id"].dropna().tolist())
     events = scope.events[
-        scope.events["event_id"].isin(sorted(ids)) & (scope.events["event_type"] == "russian_measure")
+        scope.events["event_id"].isin(sorted(ids))
+        & (scope.events["event_type"] == "russian_measure")
     ]
     claims = scope.lookups.claim_ids_for("event_id", events["event_id"])
     return [
@@ -221,8 +228,10 @@ def analyse(scope: Scope) -> RecruitmentTactics:
     top = in_cases[:3]
     featured = _featured(scope)
     featured_claims = scope.lookups.claims_frames(
-        [[c for t, c in featured if t in {r.tactic_id for r in reported if r.category == k}]
-         for k in KINDS_TOLD]
+        [
+            [c for t, c in featured if t in {r.tactic_id for r in reported if r.category == k}]
+            for k in KINDS_TOLD
+        ]
     )
     quoted = editorial.in_their_words(scope.ds, "recruitment_tactics")
     kinds = []
@@ -256,7 +265,9 @@ def analyse(scope: Scope) -> RecruitmentTactics:
         reported_claim_ids=list(dict.fromkeys(c for r in reported for c in r.claim_ids)),
         n_individuals=result.n_individuals,
         top=[Top(in_sentence(r.name), r.n_cases) for r in top],
-        top_claim_ids=list(dict.fromkeys(c for r in top for case in r.cases for c in case.claim_ids)),
+        top_claim_ids=list(
+            dict.fromkeys(c for r in top for case in r.cases for c in case.claim_ids)
+        ),
         n_without_cases=sum(1 for r in reported if not r.n_cases),
         without_cases=[in_sentence(r.name) for r in reported if not r.n_cases],
         kinds=kinds,
