@@ -17,7 +17,7 @@ from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
 from .scope import Scope, format_date
-from .sections import BY_NAME, SECTIONS, SectionSpec
+from .sections import ANNEXES, BY_NAME, SECTIONS, SectionSpec
 from .sections._common import SectionResult
 from .templates_env import template_environment
 
@@ -147,6 +147,7 @@ class Brief:
             "params": self.params,
             "title": spec.title,
             "annex": spec.annex,
+            "annex_of": ANNEXES,  # section name -> its annex letter, for pointers between annexes
             "section_number": numbers[name],
             "section_of": numbers,
             "as_of": format_date(self.scope.as_of),
