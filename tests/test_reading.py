@@ -328,6 +328,10 @@ def test_the_channel_annex_names_the_subject_from_the_data() -> None:
     redacted = Brief(parse_params({"redact_private_persons": True}), dataset())
     html = redacted.render_section("recruitment_channels")
     assert "Urazov" not in html and "Baurzhan" not in html and "Уразов" not in html
+    son = redacted.scope.redactor.codes["per_baurzhan_urazov"]
+    father = redacted.scope.redactor.codes["per_samigullo_urazov"]
+    assert f"{father}'s son" in html.replace("&#39;", "'")  # the father's son, not his own
+    assert f"{son}'s son" not in html.replace("&#39;", "'")
 
 
 @pytest.mark.parametrize("selection", ["default", "KZ", "ukraine"])

@@ -154,8 +154,6 @@ def name_subject(
 def _short_name(scope: Scope, person_id: str) -> tuple[str | None, tuple[str, ...]]:
     """How to name a person inside a sentence, and the parts of a real name the sources may use
     alone (none for a person they describe but do not name)."""
-    if scope.redacting and person_id in scope.redactor.codes:
-        return scope.redactor.codes[person_id], ()
     persons = scope.ds.persons
     row = persons[persons["person_id"] == person_id]
     if row.empty:
@@ -166,7 +164,10 @@ def _short_name(scope: Scope, person_id: str) -> tuple[str | None, tuple[str, ..
         )
         return "the " + label[:1].lower() + label[1:], ()
     name = str(row["name"].iloc[0])
+    # the parts are only matched against the statement (redaction comes after, on the page)
     parts = tuple(p for p in re.split(r"[\s]+", name) if len(p) > 2 and p.lower() != "uulu")
+    if scope.redacting and person_id in scope.redactor.codes:
+        return scope.redactor.codes[person_id], parts or (name,)
     return name, parts or (name,)
 
 
