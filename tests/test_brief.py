@@ -22,7 +22,6 @@ from ca_combatants.params import BriefParams, ParamsError, parse_params
 from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK
 from ca_combatants.scope import Scope, format_date
 from ca_combatants.sections import SECTION_ORDER
-from ca_combatants.sections.recruitment_tactics import channel_counts
 from ca_combatants.sections.scope_and_numbers import case_counts, death_counts
 
 
@@ -191,7 +190,9 @@ def test_empty_selection_is_empty_not_an_error() -> None:
 
 
 def test_channels_by_case_count_distinct_people() -> None:
-    counts = channel_counts(scope()).set_index("tactic")["cases"]
+    from ca_combatants.channels import analyse as channels
+
+    counts = {r.name: r.n_cases for r in channels(scope()).rows}
     combatants = {p["person_id"] for p in _expected_combatants()}
     tactics = {t["tactic_id"]: t["name"] for t in _rows("tactics")}
     people: dict[str, set[str]] = {}
@@ -398,11 +399,14 @@ def test_a_section_rendered_alone_has_its_citations_in_the_references() -> None:
 
 
 def test_contested_statement_gives_each_side() -> None:
-    html = Brief(parse_params({"countries": ["KZ"]}), dataset()).render_section(
-        "recruitment_tactics"
-    )
-    assert "Mother (news of 20 April): purportedly kidnapped" in html
-    assert "Foreign Ministry: voluntarily signed a contract" in html
+    brief = Brief(parse_params({"countries": ["KZ"]}), dataset())
+    html = brief.render_section("recruitment_tactics")
+    # the section names what is contested and points to the register, which gives each side
+    assert "whether Margulan Bekenov was abducted or volunteered" in html
+    assert 'href="#sources_and_discrepancies"' in html
+    register = brief.render_section("sources_and_discrepancies")
+    assert "Mother (news of 20 April): purportedly kidnapped" in register
+    assert "Foreign Ministry: voluntarily signed a contract" in register
 
 
 # ----------------------------------------------------------------------------- redaction
@@ -594,14 +598,6 @@ def synthetic_brief(tmp_path_factory: pytest.TempPathFactory) -> Brief:
             "CLAIMS_PER_ITEM_MAX",
             "events.csv",
         ),
-        (
-            "legal_exposure",
-            "incentives",
-            None,
-            "incentives_omitted",
-            "CLAIMS_PER_ITEM_MAX",
-            "figures.csv",
-        ),
         ("case_files", "files", None, "omitted", "CASE_FILES_MAX", "persons.csv"),
         (
             "sources_and_discrepancies",
@@ -638,12 +634,8 @@ def test_long_lists_are_capped_with_a_count_and_a_pointer_to_the_data(
     real_total = getattr(real, full) if full else len(getattr(real, shown)) + getattr(real, omitted)
     big = synthetic_brief.analysis(section)
     assert len(getattr(big, shown)) == limit
-    # figures on pay already told with a recruitment channel are not listed again
-    told = "n_incentives_told_before" if shown == "incentives" else None
-    if told:
-        real_total += getattr(real, told)
     n_omitted = getattr(big, omitted)
-    assert n_omitted == COPIES * real_total - (getattr(big, told) if told else 0) - limit
+    assert n_omitted == COPIES * real_total - limit
     html = synthetic_brief.render_section(section)
     key = {"omitted": "case_files_omitted", "groups_omitted": "discrepancies_omitted"}.get(
         omitted, omitted
@@ -659,8 +651,8 @@ def test_a_section_analysed_on_demand_is_numbered_as_in_the_whole_brief() -> Non
     whole = Brief(parse_params({}), dataset())
     whole.sections()
     alone = Brief(parse_params({}), dataset())
-    html = alone.render_section("recruitment_tactics")  # analyses the sections before it
-    assert html == whole.render_section("recruitment_tactics")
+    html = alone.render_section("legal_exposure")  # analyses the sections before it
+    assert html == whole.render_section("legal_exposure")
     assert re.search(r"Figure \d+\.</span>", html) and re.search(r"Table \d+\.</span>", html)
     assert alone.figure_numbers.items() <= whole.figure_numbers.items()
     assert alone.render_section("methodology") == whole.render_section("methodology")

@@ -17,7 +17,7 @@ from .dataset import Dataset
 from .figures import Figure, apply_theme
 from .params import BriefParams, parse_params
 from .scope import Scope, format_date
-from .sections import BY_NAME, SECTIONS, SectionSpec
+from .sections import ANNEXES, BY_NAME, SECTIONS, SectionSpec
 from .sections._common import SectionResult
 from .templates_env import template_environment
 
@@ -147,7 +147,7 @@ class Brief:
             "params": self.params,
             "title": spec.title,
             "annex": spec.annex,
-            "annex_of": {s.name: s.annex for s in SECTIONS if s.annex},  # for cross-references
+            "annex_of": ANNEXES,  # section name -> its annex letter, for pointers between annexes
             "section_number": numbers.get(name),
             "section_of": numbers,
             "as_of": format_date(self.scope.as_of),

@@ -527,9 +527,9 @@ SENTENCE_MARKS = {  # kind: (marker, face, edge); filled marks are custodial, op
 SENTENCE_KIND_NAMES = {
     "prison": "prison",
     "penal_colony": "penal colony",
-    "restricted_freedom": "restricted freedom (not prison)",
-    "corrective_labour": "corrective labour (not prison)",
-    "conditional": "conditional sentence (not served in prison)",
+    "restricted_freedom": "restricted freedom",
+    "corrective_labour": "corrective labour",
+    "conditional": "conditional sentence",
 }
 _SENTENCE_MARK_OTHER = ("v", "white", "#555555")
 
@@ -582,6 +582,10 @@ def sentences_against_statute(
         if lanes:
             separators.append(len(lanes) - 0.5)
         for statute in country.statutes:
+            if statute.superseded and not any(
+                s.provision_id == statute.provision_id for s in country.sentences
+            ):
+                continue  # an old text no sentence was handed down under: the table keeps it
             on_bar = [
                 s
                 for s in country.sentences
@@ -607,7 +611,7 @@ def sentences_against_statute(
                 else "no range to compare"
             )
             lanes.append((f"{country.country} sentences, {what}", "unnamed", unnamed))
-    height = 0.42 * len(lanes) + 1.5
+    height = 0.34 * len(lanes) + 1.45
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
     kinds_drawn: list[str] = []
@@ -732,7 +736,9 @@ def sentences_against_statute(
         bbox_to_anchor=(0.0, 0.0),
         bbox_transform=fig.transFigure,
         frameon=False,
-        ncol=1,
+        ncol=2,
+        columnspacing=0.6,
+        handletextpad=0.3,
     )
     sns.despine(ax=ax, left=True)
     described = []
@@ -795,7 +801,7 @@ def prosecutions_over_time(
         ["convictions"] if result.convictions else []
     )
     fig, axes = plt.subplots(
-        len(panels), 1, figsize=(WIDTH_IN, 2.3 * len(panels) + 0.6), sharex=True, squeeze=False
+        len(panels), 1, figsize=(WIDTH_IN, 1.8 * len(panels) + 0.6), sharex=True, squeeze=False
     )
     years = [c.year for c in result.case_counts] + [c.year for c in result.convictions]
     counters = sorted({c.counted_by for c in result.case_counts})

@@ -37,7 +37,8 @@ class Table:
 class SectionSpec:
     name: str  # the module, the template and the HTML id
     title: str
-    annex: str | None = None  # "A", "B" … for the annexes after the brief proper
+    # "A", "B" … for the annexes after the brief proper, in registry order (a test checks it)
+    annex: str | None = None
     tables: tuple[Table, ...] = ()  # in the order the section shows them
     # whether a brief with these parameters has the section at all
     included: Callable[[BriefParams], bool] = _always
@@ -96,16 +97,17 @@ SECTIONS: tuple[SectionSpec, ...] = (
     ),
     # The brief proper ends with the two sides; the annexes after it are for a specialist.
     SectionSpec("case_files", "Case files and chronology", annex="A"),
+    SectionSpec("recruitment_channels", "Recruitment channels, report by report", annex="B"),
     SectionSpec(
         "sources_and_discrepancies",
         "Sources, grades and discrepancies",
-        annex="B",
+        annex="C",
         tables=(Table("source_list"),),
     ),
     SectionSpec(
         "methodology",
         "Method, limitations and data dictionary",
-        annex="C",
+        annex="D",
         tables=(Table("estimative_terms"), Table("credibility_scale"), Table("data_dictionary")),
     ),
     SectionSpec("references", "References", lists_citations=True),

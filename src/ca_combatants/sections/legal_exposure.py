@@ -1,4 +1,5 @@
-"""Legal exposure: statutes and penalties per state, known prosecutions, Russia's incentives."""
+"""Legal exposure: statutes and penalties per state, the sentences handed down against them, and
+the known prosecutions."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from .. import editorial
+from .. import editorial, figures, sentencing
+from ..records import cases_in_scope
 from ..scope import Scope, format_date
 from ._common import (
+    CASE_FILES_MAX,
     CASES_MAX,
     CLAIMS_PER_ITEM_MAX,
     PROVISIONS_MAX,
+    Chart,
     ClaimRow,
     SectionResult,
     capped,
@@ -44,23 +48,16 @@ class Provision:
 
 @dataclass(frozen=True)
 class Case:
+    """One row of the prosecutions table: a conviction's sentence as the sentencing analysis
+    reads it (kind, term, set aside as known by the brief's date), other steps as recorded."""
+
     state: str
     who: str
-    case_count: Any
-    what: str
-    charge: str
-    sentence_years: Any
-    when: str
+    case_file: int | None  # the case file that tells the person's record
+    what: str  # "conviction: mercenarism on Russia's side"
+    charge: str | None  # the charge in a sentence ("robbery and rape"); None when not stated
+    named: bool  # the sources name the person (an unnamed one is described: 'the 30-year-old …')
     outcome: str
-    notes: Any
-    claim_ids: list[str]
-
-
-@dataclass(frozen=True)
-class Incentive:
-    measure: str
-    value_text: str
-    notes: Any
     claim_ids: list[str]
 
 
@@ -96,13 +93,16 @@ class LegalExposure(SectionResult):
     lighter_claim_ids: list[str]
     home_cases: tuple[Case, ...]
     home_claim_ids: list[str]
+    n_sentences: int
+    n_outside_prison: int
+    prison_low: str  # the shortest prison term, in words ("three years and one month")
+    prison_high: str
+    n_prison: int
+    sentence_claim_ids: list[str]
     # rows, not a sum of their counts: counts from different counters and years never add up
     n_home_case_records: int
     russian_convictions: tuple[Case, ...]
     cases_omitted: int
-    incentives: tuple[Incentive, ...]
-    incentives_omitted: int
-    n_incentives_told_before: int
     general: list[ClaimRow]
     measures: tuple[Measure, ...]
     measures_omitted: int
@@ -140,22 +140,87 @@ def _penalty_text(low: Any, high: Any, kind: str, words: bool = False) -> str:
     return years if kind == "imprisonment" else f"{years} of correctional labour"
 
 
-def _shown_cases(scope: Scope, cases: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The cases a table lists, with who, when and the claims about each; and how many more."""
+def _sentence_words(s: sentencing.Sentence) -> str:
+    """'10 years in prison', 'four years of restricted freedom', 'five years, conditional'."""
+    words = {
+        "prison": f"{s.term_text} in prison",
+        "penal_colony": f"{s.term_text} in a penal colony",
+        "conditional": f"{s.term_text}, conditional",
+    }.get(s.kind, f"{s.term_text} of {s.kind_label}")
+    if s.probation_text:
+        words += f", {s.probation_text}' probation"
+    return words[:1].upper() + words[1:]
+
+
+def _shown_cases(
+    scope: Scope,
+    cases: pd.DataFrame,
+    sentences: dict[str, sentencing.Sentence],
+    articles: dict[str, str],
+) -> tuple[list[Case], list[str], int]:
+    """The cases a table lists, with who, what and outcome; their claims; and how many more."""
     shown, omitted = capped(cases, CASES_MAX)
     shown = with_claims(scope, shown, "case_id")
-    shown["who"] = [
-        scope.person_name(p) if pd.notna(p) else "" for p in shown["person_id"].tolist()
-    ]
-    shown["state"] = shown["jurisdiction"].map(lambda c: "Russia" if c == "RU" else country_name(c))
-    shown["what"] = shown["case_type"].map(lambda t: CASE_TYPES.get(t, str(t).replace("_", " ")))
-    shown["when"] = [
-        format_date(d, p) if pd.notna(d) else "date not reported"
-        for d, p in zip(
-            shown["opened_date"].tolist(), shown["opened_precision"].tolist(), strict=True
+    in_scope = scope.combatants["person_id"].tolist()
+    file_of = {p: n for n, p in enumerate(in_scope[:CASE_FILES_MAX], 1)}
+    # a case whose own record is not yet in scope is told under the linked record that is
+    linked: dict[str, str | None] = {}
+    for a, b in _same_case_pairs(scope):
+        linked.setdefault(a, b if b in file_of else None)
+        linked.setdefault(b, a if a in file_of else None)
+    rows, claim_ids = [], []
+    for c in shown.itertuples():
+        person = c.person_id if isinstance(c.person_id, str) else None
+        if person is not None and person not in file_of:
+            person = linked.get(person) or person
+        state = "Russia" if c.jurisdiction == "RU" else country_name(c.jurisdiction)
+        kind = CASE_TYPES.get(c.case_type, str(c.case_type).replace("_", " "))
+        sentence = sentences.get(str(c.case_id))
+        what = f"{kind}: {c.charge}"
+        if sentence is not None:
+            article = articles.get(sentence.provision_id or "")
+            what = f"{kind} ({article})" if article else kind
+            outcome = f"{_sentence_words(sentence)} ({sentence.decided})"
+            if sentence.set_aside:
+                outcome += "; later set aside"
+            ids = list(sentence.claim_ids)
+        else:
+            when = format_date(c.opened_date, c.opened_precision) if pd.notna(c.opened_date) else ""
+            outcome = str(c.outcome) + (f" ({when})" if when and when not in str(c.outcome) else "")
+            ids = list(c.claim_ids)
+        count = int(c.case_count) if pd.notna(c.case_count) and int(c.case_count) > 1 else None
+        rows.append(
+            Case(
+                state=state,
+                who=scope.person_name(person) if person else f"{count:,} cases" if count else "",
+                case_file=file_of.get(person) if person else None,
+                what=what,
+                charge=None
+                if str(c.charge).lower() in ("not stated", "nan")
+                else str(c.charge)[:1].lower() + str(c.charge)[1:],
+                named=bool(person) and _is_named(scope, str(person)),
+                outcome=outcome[:1].upper() + outcome[1:],
+                claim_ids=ids,
+            )
         )
-    ]
-    return shown, omitted
+        claim_ids += ids
+    return rows, claim_ids, omitted
+
+
+def _is_named(scope: Scope, person_id: str) -> bool:
+    persons = scope.ds.persons
+    row = persons[persons["person_id"] == person_id]
+    return not row.empty and bool(row["is_named"].iloc[0])
+
+
+def _same_case_pairs(scope: Scope) -> list[tuple[str, str]]:
+    links = scope.ds.tables.get("person_identity_links")
+    if links is None or not len(links):
+        return []
+    same = links[links["relation"] == "same_case"]
+    return list(
+        zip(same["person_id"].astype(str), same["other_person_id"].astype(str), strict=True)
+    )
 
 
 def analyse(scope: Scope) -> LegalExposure:
@@ -193,12 +258,12 @@ def analyse(scope: Scope) -> LegalExposure:
     ]
     prov = prov.sort_values(["country", "text_status", "provision_id"]).reset_index(drop=True)
     missing = [c for c in scope.params.countries if c not in set(prov["country"].tolist())]
-    cases = scope.cases
+    # one rule for the table and the charts: the cases the records helper gives the scope
+    cases = cases_in_scope(scope)
+    sentenced = sentencing.analyse(scope)
+    sentences = {x.case_id: x for x in sentenced.sentences}
     home_cases = cases[cases["jurisdiction"].isin(scope.params.countries)]
     russian_convictions = cases[cases["jurisdiction"] == "RU"]
-    incentives = scope.figures[
-        scope.figures["figure_category"].isin(["service_term", "pay"])
-    ].copy()
     general = claim_rows(scope, scope.lookups.claims_frame(_general(scope)))
     current = prov[prov["text_status"] != "superseded"]
     prison = current[current["penalty_kind"] == "imprisonment"]
@@ -208,15 +273,17 @@ def analyse(scope: Scope) -> LegalExposure:
     )
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
     provisions, provisions_omitted = capped(prov, PROVISIONS_MAX)
-    home_shown, home_omitted = _shown_cases(scope, home_cases)
-    russian_shown, russian_omitted = _shown_cases(scope, russian_convictions)
-    # a figure told with a recruitment channel is not told again
-    earlier = told_before(scope, "legal_exposure")
-    incentive_claims = scope.lookups.claim_ids_for("figure_id", incentives["figure_id"])
-    fresh = [not set(ids) <= earlier for ids in incentive_claims]
-    n_told_before = len(fresh) - sum(fresh)
-    incentives = incentives[pd.Series(fresh, index=incentives.index, dtype=bool)]
-    incentives_shown, incentives_omitted = capped(incentives, CLAIMS_PER_ITEM_MAX)
+    articles = {
+        str(p): f"art. {a}" if pd.notna(a) else "article not named"
+        for p, a in zip(prov["provision_id"].tolist(), prov["article"].tolist(), strict=True)
+    }
+    home_shown, home_claims, home_omitted = _shown_cases(scope, home_cases, sentences, articles)
+    russian_shown, _, russian_omitted = _shown_cases(
+        scope, russian_convictions, sentences, articles
+    )
+    prison_terms = sorted(
+        (x for x in sentenced.sentences if x.custodial), key=lambda x: x.term_years
+    )
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     measures_shown = with_claims(scope, measures_shown, "event_id")
     lighter_penalties = [
@@ -253,15 +320,25 @@ def analyse(scope: Scope) -> LegalExposure:
         ),
         lighter=lighter_penalties,
         lighter_claim_ids=[c for p in lighter_penalties for c in p.claim_ids],
-        home_cases=rows_of(home_shown, Case),
-        home_claim_ids=[c for ids in home_shown["claim_ids"].tolist() for c in ids],
+        home_cases=tuple(home_shown),
+        home_claim_ids=home_claims,
+        n_sentences=len(sentenced.sentences),
+        n_outside_prison=sum(1 for x in sentenced.sentences if not x.custodial),
+        n_prison=len(prison_terms),
+        prison_low=prison_terms[0].term_text if prison_terms else "",
+        prison_high=prison_terms[-1].term_text if prison_terms else "",
+        sentence_claim_ids=list(dict.fromkeys(c for x in sentenced.sentences for c in x.claim_ids)),
         n_home_case_records=len(home_cases),
-        russian_convictions=rows_of(russian_shown, Case),
+        russian_convictions=tuple(russian_shown),
         cases_omitted=home_omitted + russian_omitted,
-        incentives=rows_of(with_claims(scope, incentives_shown, "figure_id"), Incentive),
-        incentives_omitted=incentives_omitted,
-        n_incentives_told_before=n_told_before,
         general=general,
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,
+        charts=(  # in the order the template shows them
+            Chart(
+                "sentences_against_statute",
+                sentenced.has_sentences,
+                lambda n, r: figures.sentences_against_statute(sentenced, n, r),
+            ),
+        ),
     )

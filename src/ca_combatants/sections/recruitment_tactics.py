@@ -1,29 +1,39 @@
-"""Recruitment tactics: the channels, the reports and cases that show each, and a timeline."""
+"""Recruitment tactics: what the channels of recruitment show, kind by kind, with the count of
+individuals whose case shows each (Table 3). Every report, channel by channel, is in the annex
+`recruitment_channels`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from .. import editorial, figures
+from .. import channels as channels_analysis
+from .. import editorial
 from ..scope import Scope, format_date
 from ._common import (
     CLAIMS_PER_ITEM_MAX,
     TACTICS_MAX,
-    Chart,
     ClaimRow,
     SectionResult,
     capped,
     claim_rows,
     in_sentence,
-    side_name,
     told_before,
-    told_in,
 )
+from .recruitment_channels import CATEGORY_LABELS, CATEGORY_ORDER
 
 QUALIFIED_TIMES = ("early", "mid", "late")
+# the kinds the section gives a paragraph of its own; the others share one
+KINDS_TOLD = (
+    "coercion",
+    "inducement",
+    "institutional_channel",
+    "prison",
+    "private_military_company",
+)
 
 
 def event_when(date: Any, precision: Any, worded: Any) -> str:
@@ -36,230 +46,244 @@ def event_when(date: Any, precision: Any, worded: Any) -> str:
     return text
 
 
-def _combatant_speakers(scope: Scope) -> set[str]:
-    return set(scope.combatants["person_id"].tolist())
-
-
-def _channel_claims(scope: Scope) -> list[tuple[Any, list[str], list[str], list[str]]]:
-    """Each channel with the claims that show it (told once: a claim goes under the first
-    channel that lists it; a fighter's own account is left to the section on the two sides)
-    and the persons in scope whose case shows it."""
-    te = scope.tactic_evidence  # only evidence whose claim is visible
-    tactics, _ = capped(scope.ds.tactics, TACTICS_MAX)
-    in_scope = set(scope.combatants["person_id"].tolist())
-    evidence = dict(
-        tuple(te[te["tactic_id"].isin(list(tactics["tactic_id"]))].groupby("tactic_id", sort=False))
-    )
+def _featured(scope: Scope) -> list[tuple[str, str]]:
+    """(tactic, claim) the editors chose for the section's paragraphs (data/editorial.csv: use
+    'features' with a tactic_id), visible and not told before this section."""
+    table = scope.ds.tables["editorial"]
+    rows = table[(table["section"] == "recruitment_tactics") & (table["use"] == "features")]
     earlier = told_before(scope, "recruitment_tactics")
-    speakers = _combatant_speakers(scope)
-    candidates = list(dict.fromkeys(te["claim_id"].tolist()))
-    extra = editorial.channel_evidence(scope.ds)
-    candidates += [c for ids in extra.values() for c in ids if scope.lookups.is_visible(c)]
-    said = scope.lookups.claims_frame(candidates)
-    speaker_of = dict(
-        zip(said["claim_id"].tolist(), said["speaker_person_id"].tolist(), strict=True)
-    )
-    seen: dict[str, str] = {}  # claim -> the channel it is told under
-    found = []
-    for t in tactics.itertuples():
-        ev = evidence.get(t.tactic_id, te.iloc[0:0])
-        ids = list(dict.fromkeys(ev["claim_id"].tolist()))
-        ids += [c for c in extra.get(t.tactic_id, []) if scope.lookups.is_visible(c)]
-        told = [
-            c
-            for c in dict.fromkeys(ids)
-            if c not in seen and c not in earlier and speaker_of.get(c) not in speakers
-        ]
-        seen.update({c: str(t.name) for c in told})
-        persons = [p for p in ev["person_id"].dropna().unique() if p in in_scope]
-        found.append((t, ids, told, persons))
-    return found
+    return [
+        (str(t), str(c))
+        for t, c in zip(rows["tactic_id"].tolist(), rows["claim_id"].tolist(), strict=True)
+        if isinstance(t, str) and scope.lookups.is_visible(str(c)) and c not in earlier
+    ]
+
+
+def featured_claims(scope: Scope) -> list[str]:
+    """The claims the section's own paragraphs tell."""
+    return list(dict.fromkeys(c for _, c in _featured(scope)))
 
 
 def told_claims(scope: Scope) -> list[str]:
-    """The claims this section tells (each fact once: later sections point here)."""
-    return [c for _, _, told, _ in _channel_claims(scope) for c in told[:CLAIMS_PER_ITEM_MAX]]
+    """The claims this section tells, itself or through its annex of every report (each fact
+    once: the case files and later sections point here)."""
+    from .recruitment_channels import told_claims as told_in_annex
 
-
-CATEGORY_LABELS = {
-    "coercion": "Coercion",
-    "alleged_abduction": "Alleged abduction",
-    "inducement": "Inducements",
-    "institutional_channel": "Institutional channels",
-    "outreach": "Street and community outreach",
-    "online": "Online recruiters",
-    "private_military_company": "Private military companies",
-    "prison": "Prisons",
-}
+    return list(dict.fromkeys(featured_claims(scope) + told_in_annex(scope)))
 
 
 @dataclass(frozen=True)
-class Channel:
-    """One recruitment channel: its reports, told here or pointed to, and its cases in scope."""
+class ChannelLine:
+    """One row of Table 3: individuals counted once each, same-case records as one."""
 
     tactic_id: str
+    kind: str
+    kind_first: bool  # the first row of its kind (the kind is printed once)
     name: str
-    name_in_sentence: str
-    category: str
-    description: str
     n_reports: int
     n_cases: int
-    claim_ids: list[str]  # every report of the channel
-    claims: list[ClaimRow]  # the reports told here
-    told_elsewhere: list[str]  # where the others are told
-    claims_omitted: int
 
 
 @dataclass(frozen=True)
-class ContestedVersion:
-    version: str
-    claim_id: str
+class Top:
+    name_in_sentence: str
+    n_cases: int
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A Russian measure behind a kind of channel, dated, with any misprint flagged."""
+
+    title: str
+    when: str
+    flag: str | None  # "Global Voices prints the year as 2021"
+    claim_ids: list[str]
+
+
+@dataclass(frozen=True)
+class KindParagraph:
+    label: str
+    channel: str | None  # the channel's name when the kind has one channel, capitalised
+    channel_plural: bool  # 'Private military companies appear', 'Recruitment from prisons appears'
+    n_channels: int
+    n_reports: int
+    n_individuals: int
+    claim_ids: list[str]
+    claims: list[ClaimRow]
+    measures: list[Measure]
 
 
 @dataclass(frozen=True)
 class Contested:
     subject: str
-    versions: list[ContestedVersion]
+    claim_ids: list[str]
 
 
 @dataclass(frozen=True, kw_only=True)
 class RecruitmentTactics(SectionResult):
-    taxonomy: list[Channel]
+    taxonomy: list[ChannelLine]
     tactics_omitted: int
-    by_category: dict[str, list[Channel]]  # the channels with reports, by kind
     n_tactics_reported: int
-    most_reported: list[Channel]
-    most_reported_claim_ids: list[str]
-    most_in_cases: list[Channel]
+    reported_claim_ids: list[str]  # every report of every channel
+    n_individuals: int
+    top: list[Top]
+    top_claim_ids: list[str]
     n_without_cases: int
-    n_measures: int
-    n_events: int
-    first_event: str | None
-    last_event: str | None
-    event_claim_ids: list[str]  # the first and the last event's
+    without_cases: list[str]
+    kinds: list[KindParagraph]
+    others: str  # channels of the kinds without a paragraph, as a list in a sentence
+    others_claim_ids: list[str]
+    n_others_cases: int
     contested: list[Contested]
     contested_omitted: int
+    channels_annex: str
+    register_annex: str
 
 
-def channel_counts(scope: Scope) -> pd.DataFrame:
-    """Distinct individuals in scope whose case shows each tactic, by side."""
-    te = scope.tactic_evidence.dropna(subset=["person_id"])
-    merged = (
-        te[["person_id", "tactic_id"]]
-        .merge(scope.combatants[["person_id", "side"]], on="person_id")
-        .merge(scope.ds.tactics[["tactic_id", "name", "tactic_category"]], on="tactic_id")
-    )
-    counts = (
-        merged.groupby(["name", "tactic_category", "side"])["person_id"]
-        .nunique()
-        .rename("cases")
-        .reset_index()
-    )
-    counts = counts.rename(columns={"name": "tactic", "tactic_category": "category"})
-    counts["side"] = counts["side"].map(side_name)
-    return counts
+_PREPOSITIONS = {"from", "of", "at", "to", "for", "in", "on", "by", "with"}
+
+
+def _is_plural(name: str) -> bool:
+    """Whether a channel's name takes a plural verb: its head noun is the word before the first
+    preposition, or the last word ('Recruitment from prisons' is singular)."""
+    words = name.lower().split()
+    head = next((words[i - 1] for i, w in enumerate(words) if w in _PREPOSITIONS and i), words[-1])
+    return head.endswith("s") and not head.endswith("ss")
+
+
+def _and(items: list[str], sep: str = ", ") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    last = sep.rstrip() + " and " if len(items) > 2 and sep != ", " else " and "
+    return sep.join(items[:-1]) + last + items[-1]
+
+
+def _misprint(scope: Scope, event: Any, claim_ids: list[str]) -> str | None:
+    """Where the event's date is corrected, what its source prints instead."""
+    if event.date_basis != "corrected":
+        return None
+    errors = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "error"]
+    wrong = errors[errors["claim_id"].isin(claim_ids)]
+    if wrong.empty:
+        return None
+    claim = scope.lookups.claim(str(wrong["claim_id"].iloc[0]))
+    publisher = scope.lookups.publisher_name(str(claim["source_id"]))
+    printed = re.findall(r"\b(1[89]\d\d|20\d\d)\b", str(event.date_text))
+    actual = str(pd.Timestamp(event.event_date).year)
+    if printed and printed[-1] != actual:
+        return f"{publisher} prints the year as {printed[-1]}"
+    return f"{publisher} prints another date"
+
+
+def _measures(scope: Scope, tactic_ids: list[str]) -> list[Measure]:
+    te = scope.tactic_evidence
+    ids = set(te.loc[te["tactic_id"].isin(tactic_ids), "event_id"].dropna().tolist())
+    events = scope.events[
+        scope.events["event_id"].isin(sorted(ids))
+        & (scope.events["event_type"] == "russian_measure")
+    ]
+    claims = scope.lookups.claim_ids_for("event_id", events["event_id"])
+    return [
+        Measure(
+            title=str(e.title),
+            when=event_when(e.event_date, e.date_precision, e.date_text),
+            flag=_misprint(scope, e, c),
+            claim_ids=c,
+        )
+        for e, c in zip(events.itertuples(), claims, strict=True)
+    ]
+
+
+_COMMON_OPENINGS = {"whether", "how", "what", "who", "where", "when", "why", "the", "a", "an"}
+_COMMON_OPENINGS |= {"conviction", "year", "date", "number", "age", "place"}
+
+
+def _in_list(subject: str) -> str:
+    """A discrepancy's subject as it reads inside a list: a common first word lowercased, a
+    name kept ('Ayan Alisherov's conviction')."""
+    first = subject.split(" ", 1)[0]
+    return subject[:1].lower() + subject[1:] if first.lower() in _COMMON_OPENINGS else subject
 
 
 def analyse(scope: Scope) -> RecruitmentTactics:
-    tactics_omitted = max(0, len(scope.ds.tactics) - TACTICS_MAX)
-    found = _channel_claims(scope)
-    shown_claims = scope.lookups.claims_frames(
-        [told[:CLAIMS_PER_ITEM_MAX] for _, _, told, _ in found]
-    )
-    rows = []
-    from . import SECTION_TITLES
+    from . import ANNEXES
 
-    where_told = told_in(scope)
-    under: dict[str, str] = {}
-    for t, _, told, _ in found:
-        under.update({c: str(t.name) for c in told})
-    quoted = editorial.in_their_words(scope.ds, "recruitment_tactics")
-    for (t, claim_ids, told, persons), claims in zip(found, shown_claims, strict=True):
-        told_rows = claim_rows(scope, claims, quoted)
-        elsewhere = list(
-            dict.fromkeys(
-                under.get(c) or SECTION_TITLES.get(where_told.get(c, ""), "the case files")
-                for c in claim_ids
-                if c not in told
-            )
+    result = channels_analysis.analyse(scope)
+    order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    rows, _ = capped(list(result.rows), TACTICS_MAX)
+    rows = sorted(rows, key=lambda r: order.get(r.category, len(order)))
+    taxonomy = [
+        ChannelLine(
+            tactic_id=r.tactic_id,
+            kind=CATEGORY_LABELS[r.category],
+            kind_first=i == 0 or rows[i - 1].category != r.category,
+            name=r.name,
+            n_reports=r.n_reports,
+            n_cases=r.n_cases,
         )
-        rows.append(
-            Channel(
-                tactic_id=t.tactic_id,
-                name=t.name,
-                name_in_sentence=in_sentence(str(t.name)),
-                category=CATEGORY_LABELS[t.tactic_category],
-                description=t.description,
-                n_reports=len(claim_ids),
-                n_cases=len(persons),
-                claim_ids=claim_ids,
-                claims=told_rows,
-                told_elsewhere=[w for w in elsewhere if w != t.name],
-                claims_omitted=max(0, len(told) - CLAIMS_PER_ITEM_MAX),
-            )
-        )
-    by_category: dict[str, list[Channel]] = {}
-    for row in rows:
-        if row.n_reports:
-            by_category.setdefault(row.category, []).append(row)
-    reported = sorted((r for r in rows if r.n_reports), key=lambda r: -r.n_reports)
-    in_cases = sorted((r for r in rows if r.n_cases), key=lambda r: -r.n_cases)
-    events = scope.events
-    # the chart needs only these columns: a copy of every column would be large on a large dataset
-    charted = events[["event_id", "event_date_start", "event_type", "date_basis"]].assign(
-        short_label=events["event_id"].map(editorial.short_labels(scope.ds)).fillna(events["title"])
+        for i, r in enumerate(rows)
+    ]
+    reported = [r for r in rows if r.n_reports]
+    in_cases = [r for r in result.in_cases if r.tactic_id in {x.tactic_id for x in rows}]
+    top = in_cases[:3]
+    featured = _featured(scope)
+    featured_claims = scope.lookups.claims_frames(
+        [
+            [c for t, c in featured if t in {r.tactic_id for r in reported if r.category == k}]
+            for k in KINDS_TOLD
+        ]
     )
-    measures = events[events["event_type"] == "russian_measure"]
+    quoted = editorial.in_their_words(scope.ds, "recruitment_tactics")
+    kinds = []
+    for kind, claims in zip(KINDS_TOLD, featured_claims, strict=True):
+        of_kind = [r for r in reported if r.category == kind]
+        if not of_kind:
+            continue
+        ids = list(dict.fromkeys(c for r in of_kind for c in r.claim_ids))
+        kinds.append(
+            KindParagraph(
+                label=CATEGORY_LABELS[kind],
+                channel=of_kind[0].name if len(of_kind) == 1 else None,
+                channel_plural=_is_plural(of_kind[0].name),
+                n_channels=len(of_kind),
+                n_reports=len(ids),
+                n_individuals=len({c.person_id for r in of_kind for c in r.cases}),
+                claim_ids=ids,
+                claims=claim_rows(scope, claims.iloc[:CLAIMS_PER_ITEM_MAX], quoted),
+                measures=_measures(scope, [r.tactic_id for r in of_kind]),
+            )
+        )
+    others = [r for r in reported if r.category not in KINDS_TOLD]
     contested = scope.discrepancies[scope.discrepancies["discrepancy_kind"] == "contested"]
     contested_ids, contested_omitted = capped(
         list(dict.fromkeys(contested["discrepancy_id"].tolist())), CLAIMS_PER_ITEM_MAX
     )
     return RecruitmentTactics(
-        taxonomy=rows,
-        tactics_omitted=tactics_omitted,
-        by_category=by_category,
+        taxonomy=taxonomy,
+        tactics_omitted=max(0, len(result.rows) - TACTICS_MAX),
         n_tactics_reported=len(reported),
-        most_reported=reported[:3],
-        most_reported_claim_ids=[c for r in reported[:3] for c in r.claim_ids],
-        most_in_cases=in_cases[:3],
+        reported_claim_ids=list(dict.fromkeys(c for r in reported for c in r.claim_ids)),
+        n_individuals=result.n_individuals,
+        top=[Top(in_sentence(r.name), r.n_cases) for r in top],
+        top_claim_ids=list(
+            dict.fromkeys(c for r in top for case in r.cases for c in case.claim_ids)
+        ),
         n_without_cases=sum(1 for r in reported if not r.n_cases),
-        n_measures=len(measures),
-        n_events=len(events),
-        first_event=event_when(
-            events["event_date"].iloc[0],
-            events["date_precision"].iloc[0],
-            events["date_text"].iloc[0],
-        )
-        if len(events)
-        else None,
-        last_event=event_when(
-            events["event_date"].iloc[-1],
-            events["date_precision"].iloc[-1],
-            events["date_text"].iloc[-1],
-        )
-        if len(events)
-        else None,
-        event_claim_ids=[
-            c
-            for ids in scope.lookups.claim_ids_for("event_id", events["event_id"].iloc[[0, -1]])
-            for c in ids
-        ]
-        if len(events)
-        else [],
+        without_cases=[in_sentence(r.name) for r in reported if not r.n_cases],
+        kinds=kinds,
+        others=_and([in_sentence(r.name) for r in others], "; "),
+        others_claim_ids=list(dict.fromkeys(c for r in others for c in r.claim_ids)),
+        n_others_cases=len({c.person_id for r in others for c in r.cases}),
         contested=[
             Contested(
-                subject=g["subject"].iloc[0],
-                versions=[
-                    ContestedVersion(v, c)
-                    for v, c in zip(g["version"].tolist(), g["claim_id"].tolist(), strict=True)
-                ],
+                subject=_in_list(str(g["subject"].iloc[0])),
+                claim_ids=list(dict.fromkeys(g["claim_id"].tolist())),
             )
             for _, g in contested[contested["discrepancy_id"].isin(contested_ids)].groupby(
                 "discrepancy_id", sort=False
             )
         ],
         contested_omitted=contested_omitted,
-        charts=(  # in the order the template shows them
-            Chart("timeline", not events.empty, lambda n, r: figures.timeline(charted, n, r)),
-        ),
+        channels_annex=ANNEXES["recruitment_channels"],
+        register_annex=ANNEXES["sources_and_discrepancies"],
     )
