@@ -234,7 +234,7 @@ def test_an_edit_validates_only_its_table_and_finds_what_a_fresh_check_finds(
 
 def _sections(page: str) -> dict[str, str]:
     found = re.findall(
-        r'(<section class="brief-section" id="([a-z_]+)".*?</section>)(?=\s*(?:<section class="brief-section"|<nav|</main>))',
+        r'(<section class="brief-section[a-z -]*" id="([a-z_]+)".*?</section>)(?=\s*(?:<section class="brief-section|<nav|</main>))',
         page,
         flags=re.S,
     )

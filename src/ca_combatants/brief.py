@@ -174,9 +174,11 @@ class Brief:
                 html = html.replace(
                     f"<!--figure:{chart.key}-->", str(figure.html()) if figure else ""
                 )
-        return (
-            f'<section class="brief-section" id="{name}" data-section="{name}">\n{html}\n</section>'
+        # the annexes and references are back matter: each starts a page (see brief.css)
+        kind = (
+            "brief-section back-matter" if spec.annex or spec.lists_citations else "brief-section"
         )
+        return f'<section class="{kind}" id="{name}" data-section="{name}">\n{html}\n</section>'
 
     def section(self, name: str) -> Section:
         html = self.render_section(name)
