@@ -118,7 +118,6 @@ def test_no_page_is_near_empty_where_the_text_runs_on(rendered: Pages) -> None:
 
 
 @needs_pdftotext
-@pytest.mark.xfail(strict=False, reason="brief proper being cut to 12 pages")
 def test_the_default_brief_proper_is_at_most_twelve_pages(tmp_path: Path) -> None:
     render(parse_params({}), tmp_path, "brief")
     pages = Pages.of(tmp_path / "brief.pdf")
