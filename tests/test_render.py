@@ -199,8 +199,8 @@ def test_pdf_links_resolve_across_sections_and_the_outline_lists_every_section(
     assert len(linked_from) > 20
     assert sorted(set(linked_from) - set(targets)) == []
     for name in headings(parse_params({})):  # the contents' links lead to each section's first page
-        assert 1 in linked_from[name]
-        assert reader.get_destination_page_number(targets[name]) > 1
+        assert 0 in linked_from[name]  # the contents share the cover's page
+        assert reader.get_destination_page_number(targets[name]) > 0
     reference = next(n for n in targets if n.startswith("ref-"))
     ref_page = reader.get_destination_page_number(targets[reference])
     assert min(linked_from[reference]) < ref_page  # a citation reaches another section

@@ -443,7 +443,7 @@ def deaths_over_time(
     """deaths: as_of_date_start, value, counter, population, qualifier_label. Never summed or joined."""
     if deaths.empty:
         return None
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.8))
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 3.4))
     populations = sorted(deaths["population"].unique())
     counters = sorted(deaths["counter"].unique())
     marker_cycle = ["o", "s", "^", "D", "v", "P"]
@@ -494,7 +494,6 @@ def deaths_over_time(
         loc="upper left",
         bbox_to_anchor=(0.0, -0.16),
         frameon=False,
-        ncol=3,  # three columns: the legend takes a third of the height a single one would
         fontsize=SMALLEST_TEXT,
     )
     sns.despine(ax=ax)
