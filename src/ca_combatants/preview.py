@@ -66,9 +66,6 @@ CHARTS = (
     "cases_by_country_side",
     "deaths_over_time",
     "timeline",
-    "channels_by_case",
-    "penalty_ranges",
-    "sides_compared",
 )
 CHARTS_KEPT = 64
 
