@@ -172,6 +172,30 @@ def test_a_chart_is_kept_only_for_the_same_data() -> None:
     assert preview._fingerprint((frame, ["Tajikistan"])) != preview._fingerprint((frame, []))
 
 
+def test_every_chart_a_section_draws_is_one_the_preview_keeps() -> None:
+    """A chart function missing from preview.CHARTS is drawn again at every edit (a third of
+    a render): each one the sections call must be listed, and each listed one must exist."""
+    from ca_combatants import figures
+    from ca_combatants.paths import PACKAGE_DIR
+
+    called = set()
+    for path in (PACKAGE_DIR / "sections").glob("*.py"):
+        called |= set(re.findall(r"figures\.([a-z]\w*)\(", path.read_text(encoding="utf-8")))
+    assert called, "no chart call found: the pattern no longer matches the sections' code"
+    assert called <= set(preview.CHARTS), sorted(called - set(preview.CHARTS))
+    assert all(callable(getattr(figures, name, None)) for name in preview.CHARTS)
+
+
+def test_a_section_result_is_kept_by_its_content() -> None:
+    from ca_combatants.sentencing import ExcludedCase
+
+    one = ExcludedCase(*["x"] * len(ExcludedCase.__dataclass_fields__))
+    same = ExcludedCase(*["x"] * len(ExcludedCase.__dataclass_fields__))
+    other = ExcludedCase(*["y"] * len(ExcludedCase.__dataclass_fields__))
+    assert preview._fingerprint((one, 2)) == preview._fingerprint((same, 2))
+    assert preview._fingerprint((one, 2)) != preview._fingerprint((other, 2))
+
+
 # ----------------------------------------------------------------------------- kept validations
 
 

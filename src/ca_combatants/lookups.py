@@ -1,5 +1,6 @@
-"""Lookups a section makes by id: a claim's row, the claims about a figure or event, an
-organisation's name, a source's reference number. Each index is built once per brief."""
+"""Lookups a section makes by id: a claim's or a person's row, the claims about a figure or
+event, an organisation's name, a source's reference number. Each index is built once per brief,
+when first asked for."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from .dataset import Dataset, isin
+from .dataset import Dataset
+
+ROW_BLOCK = 512  # rows converted to dicts at once (see RowsByKey)
 
 
 class Selection(Protocol):
@@ -29,6 +32,41 @@ def _mapping(frame: pd.DataFrame, key: str, value: str) -> dict[Any, Any]:
     return dict(zip(frame[key].tolist(), frame[value].tolist(), strict=True))
 
 
+class RowsByKey:
+    """A table's rows as dicts, by a key column. A row is converted with the block of ROW_BLOCK
+    rows around it, one column at a time: reading one row of a frame converts each of its
+    columns apart, at a cost a section pays hundreds of times, while a large table is never
+    converted whole."""
+
+    def __init__(self, frame: pd.DataFrame, key: str):
+        self.frame = frame
+        self.key = key
+        self.positions: dict[Any, int] = dict(
+            zip(frame[key].tolist(), range(len(frame)), strict=True)
+        )
+        self._rows: dict[Any, dict[str, Any]] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.positions
+
+    def __getitem__(self, key: Any) -> dict[str, Any]:
+        """The row whose key is `key` (KeyError if there is none)."""
+        row = self._rows.get(key)
+        if row is None:
+            position = self.positions[key]
+            start = position - position % ROW_BLOCK
+            block = self.frame.iloc[start : start + ROW_BLOCK]
+            columns = list(block.columns)
+            for values in zip(*(block[c].tolist() for c in columns), strict=True):
+                record = dict(zip(columns, values, strict=True))
+                self._rows.setdefault(record[self.key], record)
+            row = self._rows[key]
+        return row
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        return self[key] if key in self.positions else None
+
+
 class Lookups:
     """Lookups within one brief's scope (its visible claims, its sources)."""
 
@@ -36,23 +74,22 @@ class Lookups:
         self.scope = scope
 
     @cached_property
-    def _claims_by_id(self) -> dict[str, int]:
-        # positions only: a dict per claim would cost hundreds of MB on a large dataset
-        return dict(
-            zip(
-                self.scope.ds.claims["claim_id"].tolist(),
-                range(len(self.scope.ds.claims)),
-                strict=True,
-            )
-        )
+    def _all_claims(self) -> RowsByKey:
+        return RowsByKey(self.scope.ds.claims, "claim_id")
+
+    @cached_property
+    def _visible_claims(self) -> RowsByKey:
+        if self.scope.claims is self.scope.ds.claims:  # every claim visible: the same rows
+            return self._all_claims
+        return RowsByKey(self.scope.claims, "claim_id")
 
     @cached_property
     def _visible_claim_positions(self) -> dict[str, int]:
-        if self.scope.claims is self.scope.ds.claims:  # every claim visible: the same positions
-            return self._claims_by_id
-        return dict(
-            zip(self.scope.claims["claim_id"].tolist(), range(len(self.scope.claims)), strict=True)
-        )
+        return self._visible_claims.positions
+
+    @cached_property
+    def _persons(self) -> RowsByKey:
+        return RowsByKey(self.scope.ds.persons, "person_id")
 
     def claims_frame(self, claim_ids: list[str]) -> pd.DataFrame:
         """Visible claims, in the order given (KeyError for one not visible)."""
@@ -94,35 +131,43 @@ class Lookups:
         }
 
     def claim_ids_for(self, column: str, keys: pd.Series | list[str]) -> list[list[str]]:
-        """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order.
-
-        Only the claims about these keys are grouped: a full index of every column would cost
-        seconds on a large dataset, and briefs show a capped number of rows."""
+        """Visible claim ids for each key of a claim column (figure_id, event_id, …), in order."""
         keys = keys.tolist() if isinstance(keys, pd.Series) else list(keys)
-        pairs = self.scope.claims[[column, "claim_id"]]  # only the two columns: a copy of every
-        hits = pairs[isin(pairs[column], keys)]  # column would read the whole table
-        grouped: dict[str, list[str]] = {}
-        for key, claim_id in zip(hits[column].tolist(), hits["claim_id"].tolist(), strict=True):
-            grouped.setdefault(key, []).append(claim_id)
-        return [grouped.get(key, []) for key in keys]
+        grouped = self._claim_ids_by(column)
+        return [list(grouped.get(key, ())) for key in keys]
+
+    def _claim_ids_by(self, column: str) -> dict[Any, list[str]]:
+        """Visible claim ids grouped by one claim column, built the first time a section asks
+        about that column: one pass over two columns, then each lookup is a dict's (a section
+        asks about a column many times, each ask a filter of the whole table otherwise)."""
+        grouped = self._claim_groups.get(column)
+        if grouped is None:
+            grouped = self._claim_groups[column] = {}
+            claims = self.scope.claims
+            for key, claim_id in zip(
+                claims[column].tolist(), claims["claim_id"].tolist(), strict=True
+            ):
+                if not pd.isna(key):
+                    grouped.setdefault(key, []).append(claim_id)
+        return grouped
+
+    @cached_property
+    def _claim_groups(self) -> dict[str, dict[Any, list[str]]]:
+        return {}  # filled on demand by _claim_ids_by()
 
     def claims_about(self, column: str, key: str) -> list[str]:
         """Visible claim ids whose `column` is `key`."""
         return self.claim_ids_for(column, [key])[0]
 
-    def claim(self, claim_id: str) -> dict[str, object]:
-        cached = self._claim_rows.get(claim_id)
-        if cached is None:
-            if self.scope.redacting and claim_id in self._visible_claim_positions:
-                row = self.scope.claims.iloc[self._visible_claim_positions[claim_id]]
-            else:
-                row = self.scope.ds.claims.iloc[self._claims_by_id[claim_id]]
-            cached = self._claim_rows[claim_id] = row.to_dict()
-        return cached
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        """A claim's row as a dict (in a redacting brief, a visible claim's redacted row)."""
+        if self.scope.redacting and claim_id in self._visible_claims:
+            return self._visible_claims[claim_id]
+        return self._all_claims[claim_id]
 
-    @cached_property
-    def _claim_rows(self) -> dict[str, dict[str, object]]:
-        return {}  # filled on demand by claim()
+    def person(self, person_id: str) -> dict[str, Any] | None:
+        """A person's row as recorded (never redacted), or None for an unknown id."""
+        return self._persons.get(person_id)
 
     def publisher_name(self, source_id: str) -> str:
         return self.org_name(self._publishers[source_id])

@@ -62,16 +62,19 @@ def _run_cell(source: str, namespace: dict[str, Any]) -> Any:
     return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
 
 
-CHARTS = (
+CHARTS = (  # every chart function a section draws with (tests/test_preview.py checks)
     "cases_by_country_side",
     "deaths_over_time",
+    "prosecutions_over_time",
+    "sentences_against_statute",
     "timeline",
 )
 CHARTS_KEPT = 64
 
 
 def _fingerprint(value: Any) -> Any:
-    """A hashable stand-in for a chart's argument: a frame by its content."""
+    """A hashable stand-in for a chart's argument: a frame by its content, anything else (a
+    section's frozen result, a number) by its repr."""
     import pandas as pd
 
     if isinstance(value, pd.DataFrame):

@@ -134,39 +134,49 @@ class ClaimRow:
     source_words: str | None  # the source's own words, where the statement would drop a fact
 
 
+_errors: weakref.WeakKeyDictionary[Scope, set[str]] = weakref.WeakKeyDictionary()
+
+
+def errors_printed(scope: Scope) -> set[str]:
+    """Claims the discrepancy register finds cannot be right, as their sources print them (kept
+    per scope: every list of claims asks)."""
+    if scope not in _errors:
+        d = scope.discrepancies
+        _errors[scope] = set(d.loc[d["discrepancy_kind"] == "error", "claim_id"].tolist())
+    return _errors[scope]
+
+
 def claim_rows(
     scope: Scope, claims: pd.DataFrame, in_their_words: Collection[str] = ()
 ) -> list[ClaimRow]:
     """Claims as template rows: statement, the speaker's own words (if the quote holds any), who
     said it, citation, and whether the claim is a version the register finds cannot be right."""
-    # a version the register finds cannot be right, and which its source prints as it stands
-    errors = set(
-        scope.discrepancies.loc[scope.discrepancies["discrepancy_kind"] == "error", "claim_id"]
-    )
+    errors = errors_printed(scope)
     rows = []
-    for c in claims.itertuples():
-        speaker = None if pd.isna(c.speaker_person_id) else str(c.speaker_person_id)
-        attribution = attribution_of(scope.lookups, scope.redactor, c.claim_id)
+    for claim_id in claims["claim_id"].tolist():
+        c = scope.lookups.claim(claim_id)  # the claim's row, as the frame given holds it
+        speaker = None if pd.isna(c["speaker_person_id"]) else str(c["speaker_person_id"])
+        attribution = attribution_of(scope.lookups, scope.redactor, claim_id)
         speaker_name = scope.person_name(speaker) if speaker else None
         prefix = f"{speaker_name}, as reported by "
-        words = own_words(c.quote) if speaker else None
+        quote = c["quote"] if isinstance(c["quote"], str) else None
+        words = own_words(quote) if speaker else None
+        credibility = int(c["information_credibility"])
         rows.append(
             ClaimRow(
-                claim_id=c.claim_id,
-                statement=c.statement,
-                quote=None if pd.isna(c.quote) else c.quote,
+                claim_id=claim_id,
+                statement=str(c["statement"]),
+                quote=quote,
                 words=words.rstrip(" ,;") if words else None,
                 speaker=speaker_name,
                 attribution=attribution,
                 reported_by=attribution[len(prefix) :]
                 if speaker_name and attribution.startswith(prefix)
                 else attribution,
-                credibility=int(c.information_credibility),
-                second_hand=pd.notna(c.first_reported_by_org_id),
-                cannot_be_right=c.claim_id in errors and int(c.information_credibility) >= 5,
-                source_words=c.quote
-                if c.claim_id in in_their_words and isinstance(c.quote, str)
-                else None,
+                credibility=credibility,
+                second_hand=pd.notna(c["first_reported_by_org_id"]),
+                cannot_be_right=claim_id in errors and credibility >= 5,
+                source_words=quote if claim_id in in_their_words else None,
             )
         )
     return rows

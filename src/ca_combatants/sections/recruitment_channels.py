@@ -154,16 +154,13 @@ def name_subject(
 def _short_name(scope: Scope, person_id: str) -> tuple[str | None, tuple[str, ...]]:
     """How to name a person inside a sentence, and the parts of a real name the sources may use
     alone (none for a person they describe but do not name)."""
-    persons = scope.ds.persons
-    row = persons[persons["person_id"] == person_id]
-    if row.empty:
+    row = scope.lookups.person(person_id)
+    if row is None:
         return None, ()
-    if not bool(row["is_named"].iloc[0]) or pd.isna(row["name"].iloc[0]):
-        label = (
-            str(scope.redactor.label(person_id)) if scope.redacting else str(row["label"].iloc[0])
-        )
+    if not bool(row["is_named"]) or pd.isna(row["name"]):
+        label = str(scope.redactor.label(person_id)) if scope.redacting else str(row["label"])
         return "the " + label[:1].lower() + label[1:], ()
-    name = str(row["name"].iloc[0])
+    name = str(row["name"])
     # the parts are only matched against the statement (redaction comes after, on the page)
     parts = tuple(p for p in re.split(r"[\s]+", name) if len(p) > 2 and p.lower() != "uulu")
     if scope.redacting and person_id in scope.redactor.codes:
@@ -225,16 +222,17 @@ def analyse(scope: Scope) -> RecruitmentChannels:
         if not f.claim_ids:
             continue
         rows = []
-        for row, c in zip(claim_rows(scope, claims, quoted), claims.itertuples(), strict=True):
+        for row in claim_rows(scope, claims, quoted):
+            claim = scope.lookups.claim(row.claim_id)
             person = f.subject_of.get(row.claim_id)
-            if person is None and isinstance(c.person_id, str):
-                person = str(c.person_id)
+            if person is None and isinstance(claim["person_id"], str):
+                person = claim["person_id"]
             subject, parts = (
                 _short_name(scope, individual_of.get(person, person)) if person else (None, ())
             )
             speaker = (
-                _short_name(scope, str(c.speaker_person_id))[0]
-                if isinstance(c.speaker_person_id, str)
+                _short_name(scope, claim["speaker_person_id"])[0]
+                if isinstance(claim["speaker_person_id"], str)
                 else None
             )
             rows.append(
