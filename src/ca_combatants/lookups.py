@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from .dataset import Dataset
+from .dataset import Dataset, records
 
 ROW_BLOCK = 512  # rows converted to dicts at once (see RowsByKey)
 
@@ -55,10 +55,7 @@ class RowsByKey:
         if row is None:
             position = self.positions[key]
             start = position - position % ROW_BLOCK
-            block = self.frame.iloc[start : start + ROW_BLOCK]
-            columns = list(block.columns)
-            for values in zip(*(block[c].tolist() for c in columns), strict=True):
-                record = dict(zip(columns, values, strict=True))
+            for record in records(self.frame.iloc[start : start + ROW_BLOCK]):
                 self._rows.setdefault(record[self.key], record)
             row = self._rows[key]
         return row

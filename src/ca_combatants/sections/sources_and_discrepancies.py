@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..dataset import records
 from ..scope import Scope
 from ._common import DISCREPANCIES_MAX, SOURCES_MAX, SectionResult, capped, rows_of
 from .references import published
@@ -85,12 +86,12 @@ class SourcesAndDiscrepancies(SectionResult):
     groups_omitted: int
 
 
-def _version(scope: Scope, v: Any) -> Version:
-    claim = scope.lookups.claim(v.claim_id)
+def _version(scope: Scope, v: dict[str, Any]) -> Version:
+    claim = scope.lookups.claim(v["claim_id"])
     return Version(
-        version=v.version,
-        claim_id=v.claim_id,
-        source=scope.lookups.publisher_name(v.source_id),
+        version=v["version"],
+        claim_id=v["claim_id"],
+        source=scope.lookups.publisher_name(v["source_id"]),
         quote=None if pd.isna(claim["quote"]) else str(claim["quote"]),
         statement=str(claim["statement"]),
     )
@@ -140,10 +141,13 @@ def analyse(scope: Scope) -> SourcesAndDiscrepancies:
         list(dict.fromkeys(disc["discrepancy_id"].tolist())), DISCREPANCIES_MAX
     )
     shown = scope.with_discrepancy_texts(disc[disc["discrepancy_id"].isin(first_ids)])
+    versions_of: dict[str, list[dict[str, Any]]] = {}  # a discrepancy's versions, in order
+    for version in records(shown):
+        versions_of.setdefault(str(version["discrepancy_id"]), []).append(version)
     told: dict[str, tuple[str, str]] = {}  # a sentence -> the discrepancy that gives it first
     # anchors by number: an id may hold a name that a redacted brief must not show
-    for n, (_did, g) in enumerate(shown.groupby("discrepancy_id", sort=False), 1):
-        first = g.iloc[0]
+    for n, versions in enumerate(versions_of.values(), 1):
+        first = versions[0]
         here = (f"discrepancy-{n}", str(first["subject"]))
         groups.append(
             Discrepancy(
@@ -152,8 +156,8 @@ def analyse(scope: Scope) -> SourcesAndDiscrepancies:
                 kind=KIND_LABELS[first["discrepancy_kind"]],
                 summary=_told_once(first["summary"], told, here),
                 note=_told_once(first["resolution_note"], told, here),
-                versions=[_version(scope, v) for v in g.itertuples()],
-                claim_ids=g["claim_id"].tolist(),
+                versions=[_version(scope, v) for v in versions],
+                claim_ids=[v["claim_id"] for v in versions],
             )
         )
     return SourcesAndDiscrepancies(
