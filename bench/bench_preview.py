@@ -3,9 +3,9 @@ page showing the change, with the preview's kernel kept warm between renders (ta
 1.0 s, median).
 
 `ca-brief preview` runs on a copy of data/ with a cache folder of its own; headless Chromium has
-the page open; each round changes one source's title in sources.csv to a title never written
-before (so that nothing an earlier run kept can answer) and times until the page's text holds
-it. The render in the kernel is the preview's own report; the rest is the watcher's wait, the
+the page open; each round changes one source's title in sources.csv (or, with --table claims, one claim's
+statement in claims.csv, the largest table) to a text never written before (so that nothing an
+earlier run kept can answer) and times until the page holds it. The render in the kernel is the preview's own report; the rest is the watcher's wait, the
 page's reload and the browser drawing it. The machine's load average is printed beside the
 figure, since a render is CPU-bound and the machine may be shared.
 
@@ -14,7 +14,7 @@ the preview's kernel-side speed-ups) run in this process after the same one-cell
 stage timed as CPU seconds of this process (wall seconds on a shared machine measure the
 neighbours as much as the brief).
 
-Run: .venv/bin/python bench/bench_preview.py [--rounds N] [--stages]
+Run: .venv/bin/python bench/bench_preview.py [--rounds N] [--stages] [--table sources|claims]
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +43,45 @@ from ca_combatants.paths import DEFAULT_DATA_DIR, NOTEBOOK
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SOURCE = "gv_2023_03_23"
+CLAIM = "cl_gv_truck_video"  # told in the scope section of the default brief
 Spent = dict[str, list[float]]
 URL = re.compile(r"(http://127\.0\.0\.1:\d+/)")
 RENDERED = re.compile(r"(?:rendered in |the data is invalid \(|the render failed \()([0-9.]+) s")
 
 
-def set_title(data_dir: Path, title: str) -> None:
-    path = data_dir / "sources.csv"
+# what an edit changes: a source's title (listed in the references) or, with --table claims,
+# the statement of a claim the brief tells (the claims table is the largest, and each edit has
+# its table's own rules run again)
+EDITS = {
+    "sources": ("source_id", SOURCE, "title"),
+    "claims": ("claim_id", CLAIM, "statement"),
+}
+
+
+def edit_cell(data_dir: Path, table: str, text: str) -> None:
+    key, row_id, column = EDITS[table]
+    path = data_dir / f"{table}.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         header, rows = list(reader.fieldnames or []), list(reader)
     for row in rows:
-        if row["source_id"] == SOURCE:
-            row["title"] = title
+        if row[key] == row_id:
+            row[column] = text
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def shown_js(table: str, text: str) -> str:
+    """A test, in the page, that the edit is shown: the reference's own text for a source (not
+    the page's text, whose reading at every frame would take the kernel's CPU), the body's
+    text content (no layout) for a claim."""
+    if table == "sources":
+        where = f"(document.getElementById('ref-{SOURCE}') || {{}}).textContent"
+    else:
+        where = "document.body.textContent"
+    return f"{where}?.includes({text!r})"
 
 
 def _children() -> dict[int, list[int]]:
@@ -102,7 +123,7 @@ def row(label: str, values: list[float], unit: str = "s") -> str:
     return f"{label:<52} {statistics.median(values):7.2f}s {min(values):7.2f}s {max(values):7.2f}s"
 
 
-def browser_rounds(rounds: int) -> None:
+def browser_rounds(rounds: int, table: str) -> None:
     from playwright.sync_api import sync_playwright
 
     token = secrets.token_hex(4)
@@ -153,14 +174,8 @@ def browser_rounds(rounds: int) -> None:
                     title = f"Benchmark edit {token} number {n}"
                     used = [cpu_seconds(kernel), cpu_seconds([process.pid]), cpu_seconds(browsers)]
                     start = time.perf_counter()
-                    set_title(data, title)
-                    # the reference's own text, not the page's innerText: that lays out and reads
-                    # the whole page at every frame, and would take the kernel's CPU from it
-                    page.wait_for_function(
-                        f"(document.getElementById('ref-{SOURCE}') || {{}}).textContent"
-                        f"?.includes({title!r})",
-                        timeout=300_000,
-                    )
+                    edit_cell(data, table, title)
+                    page.wait_for_function(shown_js(table, title), timeout=300_000, polling=10)
                     latencies.append(time.perf_counter() - start)
                     starts.append(start)
                     now = [cpu_seconds(kernel), cpu_seconds([process.pid]), cpu_seconds(browsers)]
@@ -180,7 +195,7 @@ def browser_rounds(rounds: int) -> None:
     ]
     load = os.getloadavg()[0]
     print(f"{'row':<52} {'median':>8} {'min':>8} {'max':>8}")
-    print(row("CSV edit to page showing it (warm kernel)", latencies))
+    print(row(f"{table}.csv edit to page showing it (warm kernel)", latencies))
     print(row("  of which the render(s) in the kernel", renders))
     print(
         row(
@@ -215,7 +230,7 @@ def _timed(owner: Any, name: str, label: str, spent: defaultdict[str, float]) ->
     setattr(owner, name, timed)
 
 
-def stage_rounds(rounds: int) -> None:
+def stage_rounds(rounds: int, table: str) -> None:
     from ca_combatants import brief, dataset, preview, render
     from ca_combatants.sections import SECTION_ORDER
 
@@ -250,7 +265,7 @@ def stage_rounds(rounds: int) -> None:
         per_round: Spent = defaultdict(list)
         for n in range(rounds):
             spent.clear()
-            set_title(data, f"Benchmark edit {token} number {n}")
+            edit_cell(data, table, f"Benchmark edit {token} number {n}")
             preview.build_in_kernel(values, str(NOTEBOOK), target)
             analyses = sum(v for k, v in spent.items() if k.startswith("analysis: "))
             derived = {
@@ -305,9 +320,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--stages", action="store_true", help="where a render's time goes")
+    parser.add_argument(
+        "--table", choices=sorted(EDITS), default="sources", help="the table each round edits"
+    )
     args = parser.parse_args()
-    run: Callable[[int], None] = stage_rounds if args.stages else browser_rounds
-    run(args.rounds)
+    if args.stages:
+        stage_rounds(args.rounds, args.table)
+    else:
+        browser_rounds(args.rounds, args.table)
 
 
 if __name__ == "__main__":

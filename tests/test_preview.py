@@ -82,7 +82,7 @@ def test_the_served_copy_alone_carries_the_reload_script() -> None:
     page = "<!DOCTYPE html><html><body><main>brief</main></body></html>"
     served = preview.with_reload_script(page, 7).decode()
     assert served.startswith(page[: page.index("</body>")])
-    assert "new EventSource('/__events')" in served and "var g='7'" in served
+    assert 'new EventSource("/__events")' in served and 'var generation = "7"' in served
     assert served.endswith("</script></body></html>")
 
 
@@ -120,12 +120,21 @@ def test_browser_sees_an_edit_then_the_problem_then_the_brief_and_ctrl_c_stops_a
         page.goto(running.url)
         page.wait_for_selector("#references", timeout=120_000)
         assert page.locator("script").count() == 1  # the reload script, in the served copy only
-        # one cell of a CSV: the page reloads and shows the new value
+        # one cell of a CSV: the page shows the new value, swapped into the open page (a mark
+        # left on the window survives: it was not reloaded) with only the changed parts replaced
+        page.evaluate("window.notReloaded = true")
+        cover = page.locator("main > *").first.evaluate_handle("e => e")
         edit_cell(data_copy, "sources", SOURCE, "title", "Central Asians on both sides, as edited")
         page.wait_for_function(
             "document.body.innerText.includes('Central Asians on both sides, as edited')",
             timeout=120_000,
         )
+        assert page.evaluate("window.notReloaded === true")
+        assert page.evaluate("c => c.isConnected", cover)  # the cover did not change: kept
+        assert page.locator("script").count() == 1
+        assert page.evaluate(
+            "document.querySelector('meta[name=data-sha256]').content"
+        ) in page.inner_text("footer.provenance")  # head and footer follow the new data
         page.locator(f"#ref-{SOURCE}").scroll_into_view_if_needed()
         page.screenshot(path=str(running.temp.parent / "after-edit.png"))
         # a broken row: the problems, not the brief of before

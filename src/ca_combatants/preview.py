@@ -8,7 +8,8 @@ file of the package restarts the kernel, so that every module is imported afresh
 Python imports them.
 
 The page on disk is never touched: the served copy alone carries a short script that listens
-for the next render (Server-Sent Events on /__events) and reloads. Invalid data is shown as the
+for the next render (Server-Sent Events on /__events) and shows it, swapping in the parts of the
+page that changed (or reloading it, when its shape changed). Invalid data is shown as the
 list of its problems in place of the brief, a failing cell as its error, never the brief of
 before as if it were current. Ctrl-C (or SIGTERM, SIGHUP) stops the server, the watcher and
 the kernel, and removes the preview's temporary folder."""
@@ -36,11 +37,48 @@ HOST = "127.0.0.1"
 EVENTS = "/__events"
 KEEPALIVE_SECONDS = 10
 RENDER_TIMEOUT = 600  # seconds for one run of the notebook
-RELOAD_SCRIPT = (
-    "<script>(function(){{var g='{generation}';"
-    "var s=new EventSource('{events}');"
-    "s.onmessage=function(e){{if(e.data!==g){{s.close();location.reload();}}}};}})();</script>"
-)
+# The served page's script. At each new render it fetches the page and swaps in the parts that
+# changed: each child of <main> (the cover, the contents, each section) and the footer, the head's
+# meta tags and the title. Only a page whose parts differ in kind or number (the problems page in
+# place of the brief, a section added) or whose styles changed is reloaded whole. A swap keeps the
+# reader's place, and the browser lays out one section again, not the whole page.
+RELOAD_SCRIPT = """<script>(function () {
+  var generation = "__GENERATION__", asked = 0;
+  var events = new EventSource("__EVENTS__");
+  function parts(doc) {
+    var main = doc.querySelector("body > main");
+    return main ? Array.from(main.children).concat(Array.from(doc.querySelectorAll("body > footer"))) : [];
+  }
+  function styles(doc) {
+    return Array.from(doc.querySelectorAll("head style, head link")).map(function (e) { return e.outerHTML; }).join("");
+  }
+  function show(text) {
+    var next = new DOMParser().parseFromString(text, "text/html");
+    var now = parts(document), then = parts(next);
+    var alike = now.length > 0 && now.length === then.length && now.every(function (p, i) {
+      return p.tagName === then[i].tagName && p.id === then[i].id;
+    });
+    if (!alike || styles(document) !== styles(next)) { location.reload(); return; }
+    now.forEach(function (p, i) {
+      if (p.outerHTML !== then[i].outerHTML) p.replaceWith(document.adoptNode(then[i]));
+    });
+    document.head.querySelectorAll("meta[name]").forEach(function (m) {
+      var n = next.head.querySelector('meta[name="' + m.name + '"]');
+      if (n) m.content = n.content;
+    });
+    document.title = next.title;
+    document.documentElement.dataset.generation = generation;
+  }
+  events.onmessage = function (e) {
+    if (e.data === generation) return;
+    generation = e.data;
+    var mine = ++asked;
+    fetch(location.href, {cache: "no-store"})
+      .then(function (r) { return r.text(); })
+      .then(function (text) { if (mine === asked) show(text); })
+      .catch(function () { location.reload(); });
+  };
+})();</script>"""
 
 
 class PreviewError(Exception):
@@ -294,7 +332,7 @@ def failed_page(error: str, detail: str) -> str:
 
 
 def with_reload_script(page: str, generation: int) -> bytes:
-    script = RELOAD_SCRIPT.format(generation=generation, events=EVENTS)
+    script = RELOAD_SCRIPT.replace("__GENERATION__", str(generation)).replace("__EVENTS__", EVENTS)
     at = page.rfind("</body>")
     served = page[:at] + script + page[at:] if at >= 0 else page + script
     return served.encode("utf-8")
