@@ -75,6 +75,7 @@ class Brief:
         self._specs = tuple(s for s in SECTIONS if s.included(params))
         self.section_names = tuple(s.name for s in self._specs)
         self._analyses: dict[str, SectionResult] = {}
+        self._cited: set[str] | None = None
         self.figure_numbers: dict[str, int] = {}
         self.table_numbers: dict[str, int] = {}
 
@@ -107,8 +108,10 @@ class Brief:
     def cited_sources(self) -> set[str]:
         """The sources the brief cites: worked out from every section's result, so that the
         references are the same whichever sections are rendered."""
-        citing = [s.name for s in self._specs if not s.lists_citations]
-        return self.citations.sources_cited(self.analysis(n) for n in citing)
+        if self._cited is None:  # the analyses, once made, do not change
+            citing = [s.name for s in self._specs if not s.lists_citations]
+            self._cited = self.citations.sources_cited(self.analysis(n) for n in citing)
+        return self._cited
 
     @property
     def analyses(self) -> dict[str, SectionResult]:
