@@ -675,3 +675,34 @@ def test_capped_claims_are_the_first_matches_in_table_order() -> None:
     pd.testing.assert_frame_equal(listed, claims[claims["claim_id"].isin(wanted)])
     hidden = set(dataset().claims["claim_id"]) - set(claims["claim_id"])
     assert hidden and early.lookups.claims_listed(sorted(hidden)).empty  # published after as_of
+
+
+def test_rows_by_key_give_each_row_as_the_frame_holds_it_across_blocks() -> None:
+    """A row is converted with its block (lookups.ROW_BLOCK rows): rows on both sides of a block's
+    edge, and in the last, short block, hold the values their frame does."""
+    from ca_combatants.lookups import ROW_BLOCK, RowsByKey
+
+    claims = dataset().claims
+    copies = -(-(2 * ROW_BLOCK + 7) // len(claims))  # enough rows for three blocks
+    frame = pd.concat([claims] * copies, ignore_index=True)
+    frame["claim_id"] = [f"c{n}" for n in range(len(frame))]
+    rows = RowsByKey(frame, "claim_id")
+    for n in (0, ROW_BLOCK - 1, ROW_BLOCK, 2 * ROW_BLOCK, len(frame) - 1):
+        expected = frame.iloc[n]
+        got = rows[f"c{n}"]
+        assert list(got) == list(frame.columns)
+        for column, value in got.items():
+            assert (pd.isna(value) and pd.isna(expected[column])) or value == expected[column]
+    assert rows.get("not a claim") is None
+    with pytest.raises(KeyError):
+        rows["not a claim"]
+
+
+def test_claims_grouped_by_a_column_are_the_visible_claims_about_each_key() -> None:
+    early = scope(as_of="2023-03-01")
+    figure_ids = early.ds.figures["figure_id"].tolist()
+    grouped = early.lookups.claim_ids_for("figure_id", figure_ids)
+    claims = early.claims
+    for key, ids in zip(figure_ids, grouped, strict=True):
+        assert ids == claims.loc[claims["figure_id"] == key, "claim_id"].tolist()
+    assert any(grouped) and not all(grouped)  # some figures have visible claims, some not yet
