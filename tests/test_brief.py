@@ -501,28 +501,6 @@ def test_charts_are_cropped_as_bbox_inches_tight_would_crop_them(
         assert texts(cropped) == texts(tight) and len(texts(cropped)) > 3
 
 
-@pytest.mark.parametrize("horizontal", [False, True])
-@pytest.mark.parametrize("countries", [["Kyrgyzstan"], ["Kazakhstan", "Kyrgyzstan", "Uzbekistan"]])
-def test_the_legend_of_a_bar_chart_covers_no_bar_and_no_label(
-    countries: list[str], horizontal: bool
-) -> None:
-    """A brief of one country filled the plot with its bar, and the legend hid part of it."""
-    counts = pd.DataFrame(
-        [(c, side, 3) for c in countries for side in ("Russia", "Ukraine")],
-        columns=["country", "side", "cases"],
-    )
-    fig, ax = figures._counts_by_side(counts, "country", 2.6, horizontal)
-    try:
-        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-        legend = ax.get_legend().get_window_extent(renderer)
-        marks = [bar.get_window_extent(renderer) for bar in ax.patches]
-        marks += [label.get_window_extent(renderer) for label in ax.texts]
-        assert marks and not any(legend.overlaps(mark) for mark in marks)
-        assert legend.x1 <= fig.bbox.x1  # inside the figure's width: the chart is not shrunk
-    finally:
-        figures.plt.close(fig)
-
-
 def test_one_count_of_the_dead_is_spoken_of_in_the_singular() -> None:
     brief = Brief(parse_params({"countries": ["KG"], "side": "ukraine"}), dataset())
     text = re.sub(r"<[^>]+>", "", unescape(brief.render_section("scope_and_numbers")))

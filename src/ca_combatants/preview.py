@@ -101,7 +101,6 @@ def _run_cell(source: str, namespace: dict[str, Any]) -> Any:
 
 
 CHARTS = (  # every chart function a section draws with (tests/test_preview.py checks)
-    "cases_by_country_side",
     "deaths_over_time",
     "prosecutions_over_time",
     "sentences_against_statute",
