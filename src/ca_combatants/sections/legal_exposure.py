@@ -106,6 +106,7 @@ class LegalExposure(SectionResult):
     russian_convictions: tuple[Case, ...]
     cases_omitted: int
     cases_told: tuple[Case, ...]  # the first of the cases left out of the table, told in brief
+    cases_untold: int  # the rest, neither in the table nor told beneath it
     general: list[ClaimRow]
     measures: tuple[Measure, ...]
     measures_omitted: int
@@ -353,6 +354,7 @@ def analyse(scope: Scope) -> LegalExposure:
         russian_convictions=tuple(russian_shown),
         cases_omitted=home_omitted + russian_omitted,
         cases_told=tuple(home_told),
+        cases_untold=home_omitted + russian_omitted - len(home_told),
         general=general,
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,

@@ -136,6 +136,7 @@ class ScopeAndNumbers(SectionResult):
     n_ukraine: int
     n_named: int
     n_initials: int  # of the named, those known only by initials
+    n_named_by_name: int  # the named less those known only by initials
     count_sides: list[str]
     counts: list[CountryRow]
     status_rows: list[StatusRow]
@@ -303,6 +304,9 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
             claim_ids=w["claim_ids"],
         )
     named = people["person_id"][:NAMES_MAX]
+    n_initials = int(
+        (people["is_named"].astype(bool) & people["name"].map(by_initials).astype(bool)).sum()
+    )
     scale = claim_rows(
         scope, scope.lookups.claims_listed(editorial.featured(scope.ds, "scope_and_numbers"))
     )
@@ -314,7 +318,8 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
         n_russia=int((people["side"] == "russia").sum()),
         n_ukraine=int((people["side"] == "ukraine").sum()),
         n_named=int(people["is_named"].sum()),
-        n_initials=int((people["is_named"] & people["name"].map(by_initials)).sum()),
+        n_initials=n_initials,
+        n_named_by_name=int(people["is_named"].sum()) - n_initials,
         count_sides=list(counts["side"].unique()),
         counts=[
             CountryRow(
