@@ -140,7 +140,8 @@ def _pointed_once(role: str | None, notes: str | None) -> tuple[str | None, str 
 def inferred(person: Any, column: str) -> bool:
     """Whether the record's `column` (side_basis, status_basis) marks an inference; a column
     the data does not hold, or leaves empty, is read as stated."""
-    return getattr(person, column, None) == "inferred"
+    value = getattr(person, column, None)
+    return isinstance(value, str) and value == "inferred"
 
 
 _LOWER_FIRST = {"both", "same", "each", "neither", "one", "the", "a", "an", "his", "their"}

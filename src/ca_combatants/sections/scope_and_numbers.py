@@ -66,7 +66,7 @@ def by_initials(name: object) -> bool:
 def status_rows(people: pd.DataFrame) -> list[StatusRow]:
     """People by latest status, the commonest first, with how many of each status are inferred."""
     inferred = (
-        people["status_basis"] == "inferred"
+        people["status_basis"].eq("inferred").fillna(False).astype(bool)
         if "status_basis" in people.columns
         else pd.Series(False, index=people.index)
     )
