@@ -286,6 +286,11 @@ def independent_counts(params: dict[str, object]) -> dict[str, int]:
         "n_russia": int((chosen["side"] == "russia").sum()),
         "n_ukraine": int((chosen["side"] == "ukraine").sum()),
         "n_named": int((chosen["name"] != "").sum()),
+        # a name of initials only ("I.Zh.") is counted apart from the names
+        "n_initials": int(chosen["name"].str.fullmatch(r"(?:[A-Z][a-z]?\.)+").sum()),
+        "n_named_by_name": int(
+            ((chosen["name"] != "") & ~chosen["name"].str.fullmatch(r"(?:[A-Z][a-z]?\.)+")).sum()
+        ),
         "n_killed": int((chosen["status"] == "killed").sum()),
         "n_claims": len(visible),
         "n_quoted": int((visible["quote"] != "").sum()),

@@ -391,3 +391,112 @@ def test_the_prosecutions_table_and_the_sentences_chart_agree(as_of: str | None)
     assert in_chart or as_of == "2023-05-20"  # the verdict is reported from 17 May 2023
     set_aside = as_of is None or as_of >= "2023-09-14"
     assert ("later set aside" in table) == (set_aside and in_table)
+
+
+# ----------------------------------------------------------------------------- a second reader's check
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+YEARLESS = re.compile(
+    rf"\b(?:[Ii]n|[Oo]n|[Bb]y|[Ss]ince|[Uu]ntil) (?:early |late |mid-)?(?:\d{{1,2}} )?"
+    rf"(?:{MONTHS})\b(?!,? \d{{1,2}},? \d{{4}}|,? \d{{4}}| of (?:last|this) year)"
+)
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_no_month_is_dated_without_its_year(selection: str) -> None:
+    """'In July MediaHub's video …' leaves the reader to guess the year; the brief writes 'In
+    July 2022' (quotes and the discrepancy register keep the source's words)."""
+    faults = [
+        m.group(0) + " …"
+        for _, b in prose(selection)
+        if not b["in_register"] and not b["has_child"]
+        for m in YEARLESS.finditer(b["unquoted"])
+    ]
+    assert faults == []
+
+
+def test_the_month_check_catches_a_month_without_its_year() -> None:
+    assert YEARLESS.search("In July MediaHub's video showed recruiters")
+    assert YEARLESS.search("declared unfit in September and paid")
+    assert not YEARLESS.search("In July 2022 MediaHub's video; on 20 September 2022; in March 2023")
+    assert not YEARLESS.search("on September 21, 2021; in November of last year")
+
+
+_POINTER = re.compile(r"\b[Aa]s for (.+?), above\b")
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_no_case_file_points_to_one_profile_twice(selection: str) -> None:
+    """A case file that repeats an earlier one says so once, not once per paragraph."""
+    html = rendered(selection)["case_files"]
+    files = re.findall(r'<article class="case" id="([^"]+)">(.*?)</article>', html, re.S)
+    assert files or selection == "ukraine"
+    for anchor, body in files:
+        pointers = _POINTER.findall(re.sub(r"<[^>]+>", "", body))
+        assert len(pointers) == len(set(pointers)), (anchor, pointers)
+
+
+def test_table_2_says_at_least_wherever_its_count_is_a_floor() -> None:
+    """Figure 1 marks the BBC's 19, 40 and 34 '≥': Table 2 says 'at least' for each of them."""
+    html = rendered("default")["scope_and_numbers"]
+    table = html.split("Counts of Central Asian dead")[1].split("</table>")[0]
+    cells = dict(re.findall(r"<tr><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td>", table))
+    figures = dataset().figures
+    floors = figures[
+        (figures["qualifier"] == "at_least") & (figures["figure_category"] == "deaths")
+    ]
+    checked = 0
+    for measure in floors["measure"].tolist():
+        if measure in cells:
+            checked += 1
+            assert cells[measure].startswith("at least"), (measure, cells[measure])
+    assert checked >= 5  # the BBC's three parts and its 93, Global Voices' 10, RFE/RL's four
+    assert cells["Kyrgyzstan citizens killed fighting for Russia"] == "at least 19"
+
+
+def test_named_individuals_and_those_known_by_initials_are_counted_apart() -> None:
+    html = rendered("default")["scope_and_numbers"]
+    text = re.sub(r"<[^>]+>", "", html)
+    people = Brief(parse_params({}), dataset()).scope.individuals
+    initials = people["name"].fillna("").str.fullmatch(r"(?:[A-Z][a-z]?\.)+")
+    named = int(people["is_named"].sum())
+    assert int(initials.sum()) == 3  # O.R., Sh.K., I.Zh.
+    assert f"{named - 3} are named and three are known only by initials" in text
+    assert f"{named} are named" not in text
+
+
+@pytest.mark.parametrize("values", [{}, {"redact_private_persons": True}])
+def test_an_inferred_status_is_marked_where_the_case_file_gives_it(values: dict[str, Any]) -> None:
+    """Dorboev's 'killed' rests on a burial: his case file says the status is inferred, as it
+    says of his side."""
+    brief = Brief(parse_params(values), dataset())
+    persons = dataset().persons
+    inferred = set(persons.loc[persons["status_basis"] == "inferred", "person_id"])
+    files = {f.name: f for f in brief.analysis("case_files").files}  # type: ignore[attr-defined]
+    shown = [brief.scope.person_name(p) for p in inferred if brief.scope.person_name(p) in files]
+    assert shown
+    for name in shown:
+        assert files[name].status.endswith("(inferred from context)"), name
+    stated = [f for f in files.values() if f.name not in shown]
+    assert all("inferred" not in f.status for f in stated)
+
+
+@pytest.mark.parametrize("selection", SELECTIONS)
+def test_a_case_left_out_of_table_5_is_told_not_sent_to_a_data_file(selection: str) -> None:
+    """A reader of the PDF cannot open data/legal_cases.csv: the case is told in brief, with its
+    case file."""
+    html = rendered(selection)["legal_exposure"]
+    assert "data/legal_cases.csv" not in html
+    if selection == "default":
+        note = html.split("Criminal cases, convictions and extraditions")[1].split("</table>")[1]
+        assert "I.Zh." in note and 'href="#case-' in note and 'class="cite"' in note
+
+
+FREQUENCY = re.compile(r"\b(often|frequently|usually|commonly|seldom|mostly)\b", re.IGNORECASE)
+
+
+def test_a_key_judgment_gives_its_count_instead_of_a_frequency_word() -> None:
+    """'Uzbek courts have often sentenced …' on six verdicts is 'in four of the six'."""
+    a = Brief(parse_params({}), dataset()).analysis("key_judgments")
+    assert [j.sentence for j in a.items if FREQUENCY.search(j.sentence)] == []  # type: ignore[attr-defined]
+    assert any("four of the six Uzbek verdicts" in j.sentence for j in a.items)  # type: ignore[attr-defined]

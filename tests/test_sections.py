@@ -199,3 +199,63 @@ def test_ukraine_side_says_how_each_came_as_the_sources_state_it() -> None:
     assert "as a migrant worker" in text and "had lived in Ukraine before the war" in text
     assert all(m.claim_ids for m in ukraine.came)
     assert not text.startswith("Both")
+
+
+# ----------------------------------------------------------------------------- a second reader's check
+
+
+def test_each_statute_row_cites_the_sources_that_state_its_range() -> None:
+    """A verdict under art. 154 is cited with its case in Table 5, not beside the 5-to-10-year
+    range, which only Tashkent Times states."""
+    brief = Brief(parse_params({}), dataset())
+    claims = brief.scope.claims
+    verdicts = set(claims.loc[claims["case_id"].notna(), "claim_id"])
+    provisions = brief.analysis("legal_exposure").provisions  # type: ignore[attr-defined]
+    for p in provisions:
+        assert p.claim_ids
+        assert not set(p.claim_ids) & verdicts or set(p.claim_ids) <= verdicts, p
+    uz_154 = next(
+        p
+        for p in provisions
+        if p.country_name == "Uzbekistan"
+        and p.code == "Criminal Code"
+        and p.article_label == "art. 154"
+    )
+    assert uz_154.claim_ids == ["cl_web_tt_uz_154"]
+
+
+def test_table_6_names_every_force_any_record_of_the_side_names() -> None:
+    """The Moscow Times' 32-year-old, counted as one with Askar Kubanychbek uulu, joined the
+    LPR's forces: Table 6 names them though only one record of the man is counted."""
+    brief = Brief(parse_params({}), dataset())
+    records = brief.scope.combatants
+    for column in brief.analysis("two_sides").columns:  # type: ignore[attr-defined]
+        side = column.side.lower()
+        named = {
+            brief.scope.lookups.org_name(u)
+            for u in records.loc[records["side"] == side, "unit_org_id"].dropna()
+        }
+        assert named == set(column.units), column.side
+    russia = next(c for c in brief.analysis("two_sides").columns if c.side == "Russia")  # type: ignore[attr-defined]
+    assert "Forces of the 'Luhansk People's Republic'" in russia.units
+
+
+def test_figure_1_gives_each_population_its_own_look(recwarn: pytest.WarningsRecorder) -> None:
+    """Nine populations, and no two drawn alike: one colour per state or group of states, open
+    marks for a state's prisoners; no yellow, which prints faintly on the white chart panel."""
+    from ca_combatants import figures
+    from ca_combatants.sections.scope_and_numbers import death_counts
+
+    brief = Brief(parse_params({}), dataset())
+    deaths = death_counts(brief.scope)
+    charted = deaths[deaths["value"].notna() & deaths["country_scope"].notna()].copy()
+    charted["value"] = charted["value"].astype(float)
+    populations = sorted(charted["population"].unique())
+    looks = figures.population_marks(populations)
+    assert len(populations) >= 9
+    assert len(set(looks.values())) == len(populations)
+    assert all(colour.upper() != "#F0E442" for colour, _ in looks.values())
+    assert looks["Kyrgyzstan, prisoners"] == (looks["Kyrgyzstan"][0], True)
+    drawn = figures.deaths_over_time(charted, 1, lambda s: s)
+    assert drawn is not None and "open marks count prisoners" in drawn.caption
+    assert not [w for w in recwarn if "palette" in str(w.message)]

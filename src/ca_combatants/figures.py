@@ -252,6 +252,33 @@ def timeline(events: pd.DataFrame, number: int, redact: Callable[[str], str]) ->
     )
 
 
+# Figure 1's colours, one per state or group of states: Okabe–Ito without its yellow, which
+# prints faintly on white (every chart sits on white, in the dark theme too); sky blue, the
+# palest left, comes last.
+POPULATION_COLOURS = [
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#000000",
+    "#56B4E9",
+]
+PRISONERS = ", prisoners"
+
+
+def population_marks(populations: list[str]) -> dict[str, tuple[str, bool]]:
+    """Each population's colour and whether its marks are open: a count of a state's prisoners
+    takes the state's colour in an open mark, so no two populations look alike. The palette has
+    seven colours; past seven states or groups the rest are drawn in grey, alike."""
+    groups = list(dict.fromkeys(p.removesuffix(PRISONERS) for p in populations))
+    colour = {
+        g: POPULATION_COLOURS[i] if i < len(POPULATION_COLOURS) else "#777777"
+        for i, g in enumerate(groups)
+    }
+    return {p: (colour[p.removesuffix(PRISONERS)], p.endswith(PRISONERS)) for p in populations}
+
+
 def deaths_over_time(
     deaths: pd.DataFrame, number: int, redact: Callable[[str], str]
 ) -> Figure | None:
@@ -262,23 +289,23 @@ def deaths_over_time(
     populations = sorted(deaths["population"].unique())
     counters = sorted(deaths["counter"].unique())
     marker_cycle = ["o", "s", "^", "D", "v", "P"]
+    marker_of = {c: marker_cycle[i % len(marker_cycle)] for i, c in enumerate(counters)}
+    look = population_marks(populations)
     # identical marks drawn once: the picture is the same, and drawing stays fast at any size
     marks = deaths.drop_duplicates(["as_of_date_start", "value", "population", "counter"])
-    sns.scatterplot(
-        data=marks,
-        x="as_of_date_start",
-        y="value",
-        hue="population",
-        hue_order=populations,
-        style="counter",
-        style_order=counters,
-        markers=dict(zip(counters, marker_cycle, strict=False)),
-        s=60,
-        ax=ax,
-        palette=OKABE_ITO[: len(populations)],
-        zorder=3,
-        rasterized=len(marks) > DENSE,
-    )
+    for (population, counter), group in marks.groupby(["population", "counter"], sort=True):
+        colour, open_mark = look[str(population)]
+        ax.scatter(
+            group["as_of_date_start"],
+            group["value"],
+            s=48,
+            marker=marker_of[str(counter)],
+            facecolors="white" if open_mark else colour,
+            edgecolors=colour,
+            linewidths=1.6,
+            zorder=3,
+            rasterized=len(marks) > DENSE,
+        )
     placed: list[tuple[float, float]] = []
     labels = deaths.drop_duplicates(
         ["as_of_date_start", "value", "qualifier_label"]
@@ -301,11 +328,36 @@ def deaths_over_time(
     ax.set_ylim(0, float(deaths["value"].max()) * 1.2)
     ax.xaxis.set_major_locator(mdates.AutoDateLocator())
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
-    handles, labels = ax.get_legend_handles_labels()
-    titles = {"population": "Population", "counter": "Counted by"}
+
+    def entry(marker: str, colour: str, face: str) -> plt.Line2D:
+        return plt.Line2D(
+            [],
+            [],
+            marker=marker,
+            linestyle="",
+            markersize=6.5,
+            color=colour,
+            markerfacecolor=face,
+            markeredgewidth=1.6,
+        )
+
+    def heading() -> plt.Line2D:
+        return plt.Line2D([], [], linestyle="", marker="")
+
+    handles = [heading()]
+    labels = ["Population"]
+    for population in populations:
+        colour, open_mark = look[population]
+        handles.append(entry("o", colour, "white" if open_mark else colour))
+        labels.append(population)
+    handles.append(heading())
+    labels.append("Counted by")
+    for counter in counters:
+        handles.append(entry(marker_of[counter], "#333333", "#333333"))
+        labels.append(counter)
     ax.legend(
         handles,
-        [titles.get(lab, lab) for lab in labels],
+        labels,
         loc="upper left",
         bbox_to_anchor=(0.0, -0.16),
         frameon=False,
@@ -321,7 +373,7 @@ def deaths_over_time(
     )
     return _finish(
         number,
-        "Counts of the dead over time, by population (colour) and counter (shape). ≥ marks 'at least', ~ 'about'. Each point is one count; different populations and methods are never added together.",
+        "Counts of the dead over time, by population (colour; open marks count prisoners) and counter (shape). ≥ marks 'at least', ~ 'about'. Each point is one count; different populations and methods are never added together.",
         f"Scatter chart of death counts. {parts}.",
         fig,
         redact,

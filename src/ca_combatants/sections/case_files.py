@@ -130,6 +130,20 @@ def _once(first_with: dict[str, str], text: Any, name: str) -> str | None:
     return text
 
 
+def _pointed_once(role: str | None, notes: str | None) -> tuple[str | None, str | None]:
+    """A profile whose summary and note both repeat one earlier profile points there once."""
+    if role is not None and role == notes and role.startswith("As for "):
+        return role.removesuffix(".") + " (summary and analysts' note).", None
+    return role, notes
+
+
+def inferred(person: Any, column: str) -> bool:
+    """Whether the record's `column` (side_basis, status_basis) marks an inference; a column
+    the data does not hold, or leaves empty, is read as stated."""
+    value = getattr(person, column, None)
+    return isinstance(value, str) and value == "inferred"
+
+
 _LOWER_FIRST = {"both", "same", "each", "neither", "one", "the", "a", "an", "his", "their"}
 
 
@@ -240,6 +254,10 @@ def analyse(scope: Scope) -> CaseFiles:
             else []
         )
         sections = sorted({told[c] for c in ids if c in told}, key=SECTION_ORDER.index)
+        role, notes = _pointed_once(
+            _once(first_with, p.role, scope.person_name(p.person_id)),
+            _once(first_with, p.notes, scope.person_name(p.person_id)),
+        )
         files.append(
             CaseFile(
                 anchor=f"case-{n}",
@@ -248,11 +266,12 @@ def analyse(scope: Scope) -> CaseFiles:
                 origin=country_name(p.country_of_origin),
                 citizenships=", ".join(citizenships) or "not stated",
                 side=side_name(p.side)
-                + (" (inferred from context)" if p.side_basis == "inferred" else ""),
-                status=STATUS_LABELS.get(p.status, p.status),
+                + (" (inferred from context)" if inferred(p, "side_basis") else ""),
+                status=STATUS_LABELS.get(p.status, p.status)
+                + (" (inferred from context)" if inferred(p, "status_basis") else ""),
                 unit=scope.lookups.org_name(p.unit_org_id) or "not stated",
-                role=_once(first_with, p.role, scope.person_name(p.person_id)),
-                notes=_once(first_with, p.notes, scope.person_name(p.person_id)),
+                role=role,
+                notes=notes,
                 public=bool(p.is_public_figure),
                 claim_ids=ids,
                 claims=claim_rows(scope, claims),

@@ -27,6 +27,8 @@ from ._common import (
     with_claims,
 )
 
+LEFT_OUT_TOLD = 3  # cases beyond a table's cap, told in brief beneath it (a PDF has no data file)
+
 CASE_TYPES = {
     "criminal_case": "criminal case",
     "conviction": "conviction",
@@ -103,9 +105,18 @@ class LegalExposure(SectionResult):
     n_home_case_records: int
     russian_convictions: tuple[Case, ...]
     cases_omitted: int
+    cases_told: tuple[Case, ...]  # the first of the cases left out of the table, told in brief
+    cases_untold: int  # the rest, neither in the table nor told beneath it
     general: list[ClaimRow]
     measures: tuple[Measure, ...]
     measures_omitted: int
+
+
+def _stating(verdicts: set[str], claim_ids: list[str]) -> list[str]:
+    """The claims that state a provision's penalty: a verdict under it (a claim about a case) is
+    cited with its case, not beside the statute's range; a provision known only from verdicts
+    keeps them."""
+    return [c for c in claim_ids if c not in verdicts] or claim_ids
 
 
 def _general(scope: Scope) -> list[str]:
@@ -157,9 +168,10 @@ def _shown_cases(
     cases: pd.DataFrame,
     sentences: dict[str, sentencing.Sentence],
     articles: dict[str, str],
-) -> tuple[list[Case], list[str], int]:
-    """The cases a table lists, with who, what and outcome; their claims; and how many more."""
-    shown, omitted = capped(cases, CASES_MAX)
+) -> tuple[list[Case], list[str], int, list[Case]]:
+    """The cases a table lists, with who, what and outcome; their claims; how many more; and the
+    first few of those, told in brief beneath the table."""
+    shown, omitted = capped(cases, CASES_MAX + LEFT_OUT_TOLD)
     shown = with_claims(scope, shown, "case_id")
     in_scope = scope.combatants["person_id"].tolist()
     file_of = {p: n for n, p in enumerate(in_scope[:CASE_FILES_MAX], 1)}
@@ -168,7 +180,7 @@ def _shown_cases(
     for a, b in _same_case_pairs(scope):
         linked.setdefault(a, b if b in file_of else None)
         linked.setdefault(b, a if a in file_of else None)
-    rows, claim_ids = [], []
+    rows = []
     for c in shown.itertuples():
         person = c.person_id if isinstance(c.person_id, str) else None
         if person is not None and person not in file_of:
@@ -203,8 +215,9 @@ def _shown_cases(
                 claim_ids=ids,
             )
         )
-        claim_ids += ids
-    return rows, claim_ids, omitted
+    listed, told = rows[:CASES_MAX], rows[CASES_MAX:]
+    claim_ids = [c for row in listed for c in row.claim_ids]
+    return listed, claim_ids, omitted + len(told), told
 
 
 def _is_named(scope: Scope, person_id: str) -> bool:
@@ -273,12 +286,17 @@ def analyse(scope: Scope) -> LegalExposure:
     )
     measures = scope.events[scope.events["event_type"] == "central_asian_measure"]
     provisions, provisions_omitted = capped(prov, PROVISIONS_MAX)
+    provisions = with_claims(scope, provisions, "provision_id")
+    verdicts = set(scope.claims.loc[scope.claims["case_id"].notna(), "claim_id"].tolist())
+    provisions["claim_ids"] = [_stating(verdicts, ids) for ids in provisions["claim_ids"]]
     articles = {
         str(p): f"art. {a}" if pd.notna(a) else "article not named"
         for p, a in zip(prov["provision_id"].tolist(), prov["article"].tolist(), strict=True)
     }
-    home_shown, home_claims, home_omitted = _shown_cases(scope, home_cases, sentences, articles)
-    russian_shown, _, russian_omitted = _shown_cases(
+    home_shown, home_claims, home_omitted, home_told = _shown_cases(
+        scope, home_cases, sentences, articles
+    )
+    russian_shown, _, russian_omitted, _ = _shown_cases(
         scope, russian_convictions, sentences, articles
     )
     prison_terms = sorted(
@@ -294,12 +312,14 @@ def analyse(scope: Scope) -> LegalExposure:
             ),
             where=f"{r.country_name}, {r.article_label}",
             offence=r.offence,
-            claim_ids=scope.lookups.claims_about("provision_id", str(r.provision_id)),
+            claim_ids=_stating(
+                verdicts, scope.lookups.claims_about("provision_id", str(r.provision_id))
+            ),
         )
         for r in lighter.itertuples()
     ]
     return LegalExposure(
-        provisions=rows_of(with_claims(scope, provisions, "provision_id"), Provision),
+        provisions=rows_of(provisions, Provision),
         provisions_omitted=provisions_omitted,
         missing_countries=[country_name(c) for c in missing],
         n_countries_with_statute=int(prov["country"].nunique()),
@@ -316,7 +336,9 @@ def analyse(scope: Scope) -> LegalExposure:
             ),
             where=f"{heaviest['country_name']}, {heaviest['article_label']}",
             offence=heaviest["offence"],
-            claim_ids=scope.lookups.claims_about("provision_id", str(heaviest["provision_id"])),
+            claim_ids=_stating(
+                verdicts, scope.lookups.claims_about("provision_id", str(heaviest["provision_id"]))
+            ),
         ),
         lighter=lighter_penalties,
         lighter_claim_ids=[c for p in lighter_penalties for c in p.claim_ids],
@@ -331,6 +353,8 @@ def analyse(scope: Scope) -> LegalExposure:
         n_home_case_records=len(home_cases),
         russian_convictions=tuple(russian_shown),
         cases_omitted=home_omitted + russian_omitted,
+        cases_told=tuple(home_told),
+        cases_untold=home_omitted + russian_omitted - len(home_told),
         general=general,
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,

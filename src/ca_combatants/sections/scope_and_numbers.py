@@ -52,6 +52,28 @@ class CountryRow:
 class StatusRow:
     status: str
     n: int
+    n_inferred: int = 0  # of them, a status the analysts infer from the source's context
+
+
+# a person the sources know only by initials ("O.R.", "Sh.K.", "I.Zh."): never a completed name
+_INITIALS = re.compile(r"(?:[A-Z][a-z]?\.\s?)+")
+
+
+def by_initials(name: object) -> bool:
+    return isinstance(name, str) and _INITIALS.fullmatch(name.strip()) is not None
+
+
+def status_rows(people: pd.DataFrame) -> list[StatusRow]:
+    """People by latest status, the commonest first, with how many of each status are inferred."""
+    inferred = (
+        people["status_basis"].eq("inferred").fillna(False).astype(bool)
+        if "status_basis" in people.columns
+        else pd.Series(False, index=people.index)
+    )
+    return [
+        StatusRow(STATUS_LABELS.get(s, s), int(n), int((inferred & (people["status"] == s)).sum()))
+        for s, n in people["status"].value_counts().items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,8 @@ class ScopeAndNumbers(SectionResult):
     n_russia: int
     n_ukraine: int
     n_named: int
+    n_initials: int  # of the named, those known only by initials
+    n_named_by_name: int  # the named less those known only by initials
     count_sides: list[str]
     counts: list[CountryRow]
     status_rows: list[StatusRow]
@@ -133,6 +157,25 @@ class ScopeAndNumbers(SectionResult):
     context: list[ClaimRow]  # the migrant population, as the sources state it
     context_by: str | None  # the one outlet they all come from, else None
     context_omitted: int
+
+
+# the words that already carry a qualifier in a count as worded ("over USD 3,000", "nearly 200")
+QUALIFIER_WORDS = {
+    "at_least": ("at least", "no fewer than"),
+    "more_than": ("more than", "over"),
+    "approximately": ("about", "around", "nearly", "approximately", "some"),
+}
+
+
+def with_qualifier(text: Any, qualifier: Any) -> str:
+    """A count as worded, with its floor or approximation said wherever the wording leaves it
+    out: the BBC's "19" Kyrgyz dead, part of its "at least 93", is "at least 19" (as Figure 1
+    marks it "≥19")."""
+    text = str(text).strip()
+    words = QUALIFIER_WORDS.get(str(qualifier))
+    if not words or any(w in text.lower() for w in words):
+        return text
+    return f"{QUALIFIER_LABELS[str(qualifier)]} {text}"
 
 
 def as_of_phrase(date: Any, precision: Any) -> str:
@@ -212,6 +255,9 @@ def death_counts(scope: Scope) -> pd.DataFrame:
     f["counted_by"] = [phrases[key] for key in who_counted]
     f["value"] = f["value_best"].fillna(f["value_low"]).astype("Float64")
     f["qualifier_label"] = f["qualifier"].map(QUALIFIER_LABELS).fillna(f["qualifier"])
+    f["value_text"] = [
+        with_qualifier(t, q) for t, q in zip(f["value_text"].tolist(), f["qualifier"], strict=True)
+    ]
     f["scope"] = f["country_scope"].fillna("").map(lambda v: "+".join(v.split(";")) if v else "all")
     f["population"] = [
         ("Central Asians (" + "+".join(v.split(";")) + ")" if ";" in v else country_name(v))
@@ -235,7 +281,6 @@ def death_counts(scope: Scope) -> pd.DataFrame:
 def analyse(scope: Scope) -> ScopeAndNumbers:
     people = scope.individuals
     counts = case_counts(scope)
-    status = people["status"].value_counts()
     deaths = death_counts(scope)
     # only counts of Central Asian populations go on the chart; all counts go in the table
     charted = deaths[deaths["value"].notna() & deaths["country_scope"].notna()].copy()
@@ -259,6 +304,9 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
             claim_ids=w["claim_ids"],
         )
     named = people["person_id"][:NAMES_MAX]
+    n_initials = int(
+        (people["is_named"].astype(bool) & people["name"].map(by_initials).astype(bool)).sum()
+    )
     scale = claim_rows(
         scope, scope.lookups.claims_listed(editorial.featured(scope.ds, "scope_and_numbers"))
     )
@@ -270,6 +318,8 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
         n_russia=int((people["side"] == "russia").sum()),
         n_ukraine=int((people["side"] == "ukraine").sum()),
         n_named=int(people["is_named"].sum()),
+        n_initials=n_initials,
+        n_named_by_name=int(people["is_named"].sum()) - n_initials,
         count_sides=list(counts["side"].unique()),
         counts=[
             CountryRow(
@@ -278,7 +328,7 @@ def analyse(scope: Scope) -> ScopeAndNumbers:
             )
             for country, rows in counts.groupby("country", sort=False)
         ],
-        status_rows=[StatusRow(STATUS_LABELS.get(s, s), int(n)) for s, n in status.items()],
+        status_rows=status_rows(people),
         n_ca_counts=len(ca),
         deaths_shown=rows_of(deaths_shown, Count),
         deaths_claim_ids=[c for ids in deaths_shown["claim_ids"].tolist() for c in ids],

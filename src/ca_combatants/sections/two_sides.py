@@ -217,6 +217,7 @@ def told_claims(scope: Scope) -> list[str]:
 
 def analyse(scope: Scope) -> TwoSides:
     people = scope.individuals
+    records = scope.combatants
     sides = ["russia", "ukraine"] if scope.params.side == "both" else [scope.params.side]
     # routes counted as Table 3 of recruitment tactics counts them: individuals, once each per
     # channel, with every record of one case and all of its evidence
@@ -257,10 +258,15 @@ def analyse(scope: Scope) -> TwoSides:
                     f"{country_name(c)} ({n})"
                     for c, n in group["country_of_origin"].value_counts().sort_index().items()
                 ],
+                # every record of the side, so that a force named only in the record that an
+                # identity link counts as one with another (the LPR's) is not lost
                 units=sorted(
                     {
                         scope.lookups.org_name(u)
-                        for u in group["unit_org_id"].dropna().unique().tolist()
+                        for u in records.loc[records["side"] == side, "unit_org_id"]
+                        .dropna()
+                        .unique()
+                        .tolist()
                     }
                 ),
                 paths=[f"{in_sentence(r.name)} ({len(found)})" for r, found in cases[:PATHS_SHOWN]],
