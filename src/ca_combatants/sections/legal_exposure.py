@@ -110,6 +110,7 @@ class LegalExposure(SectionResult):
     # criminal cases by year as each counter reported them, and convictions by state and year:
     # its points' claims are cited in the chart's caption
     over_time: prosecutions.ProsecutionsResult
+    over_time_claim_ids: list[str]  # every point's claims, for the sentence pointing to the chart
 
 
 def _general(scope: Scope) -> list[str]:
@@ -341,6 +342,12 @@ def analyse(scope: Scope) -> LegalExposure:
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,
         over_time=over_time,
+        over_time_claim_ids=list(
+            dict.fromkeys(
+                [c for point in over_time.case_counts for c in point.claim_ids]
+                + [c for point in over_time.convictions for c in point.claim_ids]
+            )
+        ),
         charts=(  # in the order the template shows them
             Chart(
                 "sentences_against_statute",
