@@ -7,13 +7,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ca_combatants.brief import Brief
 from ca_combatants.changes import changes
+from ca_combatants.intake import refresh_package
 from ca_combatants.params import parse_params
 from ca_combatants.sections import SECTION_TITLES
+
+from .conftest import read_rows, write_rows
 
 CLI = str(Path(sys.executable).parent / "ca-brief")
 TITLE = SECTION_TITLES["changes_since"]
@@ -89,8 +93,55 @@ def test_the_section_cites_each_row_and_reads_as_an_editor_writes(april: Brief) 
         assert 'class="cite"' in row, row
     assert '<a href="#case-9">Margulan Bekenov</a>' in html
     assert "New counts after 1 April 2023" in words and "no earlier count" not in words
-    assert "none is reported here as resolved" in words
+    assert "No disagreement in the register was marked resolved in this period." in words
     assert "what Baurzhan Urazov is doing" in words and "The register holds 14 more [" in words
+
+
+def _with_a_resolution(data_dir: Path, disc: str, on: str, claim: str) -> None:
+    """The copy's register marks one discrepancy resolved (a test's edit, not a fact)."""
+    path = data_dir / "discrepancies.csv"
+    header, rows = read_rows(path)
+    row = next(r for r in rows if r["discrepancy_id"] == disc)
+    row.update(status="resolved", resolved_on=on, resolved_by_claim_id=claim)
+    write_rows(path, header, rows)
+    refresh_package(data_dir)
+
+
+def test_a_discrepancy_resolved_in_the_window_is_reported_with_its_source(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ca_combatants.cli import main
+
+    claim = "cl_web_rferl_2023_04_bekenov_02"
+    _with_a_resolution(data_copy, "disc_bekenov_abduction_place", "2025-12-30", claim)
+    assert main(["validate", str(data_copy)]) == 0, capsys.readouterr().out
+
+    def window(**values: object) -> tuple[Any, str]:
+        b = brief(data_dir=str(data_copy), **values)
+        since = dt.date.fromisoformat(str(values["changes_since"]))
+        return changes(b.scope, since), text(section(b))
+
+    found, words = window(changes_since="2023-07-01")
+    assert [(d.discrepancy_id, d.resolved_on, d.claim_ids) for d in found.resolved] == [
+        ("disc_bekenov_abduction_place", "30 December 2025", (claim,))
+    ]
+    assert found.resolved[0].resolved_by == "Radio Free Europe/Radio Liberty"
+    # opened before the window: it is not new, only resolved
+    assert "disc_bekenov_abduction_place" not in {d.discrepancy_id for d in found.discrepancies}
+    assert "and settle one earlier disagreement." in words
+    assert re.search(
+        r"marks this disagreement resolved after 1 July 2023: where Margulan Bekenov was taken "
+        r"from, on 30 December 2025, by a report of Radio Free Europe/Radio Liberty \[\d+\] \.",
+        words,
+    ), words
+    # a brief dated before the resolution, or a window after it, does not report it
+    before, words = window(changes_since="2023-07-01", as_of="2025-12-29")
+    assert before.resolved == ()
+    assert "No disagreement in the register was marked resolved in this period." in words
+    after, _ = window(changes_since="2025-12-30")
+    assert after.resolved == ()
+    # and the real register marks none resolved
+    assert changes(brief(changes_since="2023-07-01").scope, dt.date(2023, 7, 1)).resolved == ()
 
 
 def test_a_count_that_moved_gives_old_and_new_value_and_who_counted() -> None:

@@ -283,3 +283,75 @@ def test_a_source_added_by_the_workflow_appears_in_the_rendered_brief(
     html = (out / "added.html").read_text(encoding="utf-8")
     assert "A test page" in html and "Example News" in html  # the new source and publisher
     assert "Test recruit from Osh: from Kyrgyzstan" in html  # the new person's case file
+
+
+RESOLVING_CARD = """\
+source_id: {source_id}
+
+claims:
+  - topic: sides
+    statement: A test statement that settles where the student was taken from.
+    information_credibility: 3
+    person_id: per_margulan_bekenov
+    resolves: [disc_bekenov_abduction_place]
+"""
+
+
+def test_a_card_claim_resolves_an_existing_discrepancy(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _add_web_source(data_copy, capsys) == 0
+    source_id = "web_examplenews_2025_12_01"
+    card = data_copy / "cards" / f"{source_id}.yaml"
+    card.write_text(RESOLVING_CARD.format(source_id=source_id), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["card", "apply", str(card), "--data-dir", str(data_copy)]) == 0
+    assert "marked resolved: disc_bekenov_abduction_place" in capsys.readouterr().out
+    assert dataset.check(data_copy).ok
+    header, rows = read_rows(data_copy / "discrepancies.csv")
+    assert header[-3:] == ["status", "resolved_on", "resolved_by_claim_id"]
+    settled = next(r for r in rows if r["discrepancy_id"] == "disc_bekenov_abduction_place")
+    # on the source's publication date, by the card's claim; every other row stays open
+    assert (settled["status"], settled["resolved_on"], settled["resolved_by_claim_id"]) == (
+        "resolved",
+        "2025-12-01",
+        f"cl_{source_id}_01",
+    )
+    assert {r["status"] for r in rows if r is not settled} == {"open"}
+    # the header stays quoted, as the other tables' are
+    first = (data_copy / "discrepancies.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith('"discrepancy_id","discrepancy_kind"')
+
+
+@pytest.mark.parametrize(
+    ("resolves", "message"),
+    [
+        (
+            "[disc_bekenov_abduction_plaec]",
+            "'resolves': discrepancy 'disc_bekenov_abduction_plaec' is not in discrepancies.csv"
+            " (did you mean 'disc_bekenov_abduction_place'?); give the id of an existing "
+            "discrepancy",
+        ),
+        (
+            "{disc_bekenov_abduction_place: 2025-11-01}",
+            "resolves disc_bekenov_abduction_place: column 'resolved_on': 2025-11-01 is before "
+            "source web_examplenews_2025_12_01 of claim cl_web_examplenews_2025_12_01_01 was "
+            "published (2025-12-01) (expected a date on or after 2025-12-01) [discrepancies.csv]",
+        ),
+    ],
+    ids=["unknown id", "date before the source"],
+)
+def test_a_bad_resolution_is_refused_naming_the_card_entry_and_nothing_is_written(
+    data_copy: Path, capsys: pytest.CaptureFixture[str], resolves: str, message: str
+) -> None:
+    assert _add_web_source(data_copy, capsys) == 0
+    source_id = "web_examplenews_2025_12_01"
+    card = data_copy / "cards" / f"{source_id}.yaml"
+    text = RESOLVING_CARD.format(source_id=source_id)
+    card.write_text(text.replace("[disc_bekenov_abduction_place]", resolves), encoding="utf-8")
+    snapshot = (data_copy / "discrepancies.csv").read_bytes()
+    capsys.readouterr()
+    assert main(["card", "apply", str(card), "--data-dir", str(data_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"{card}: claims[0]" in err and message in err, err
+    assert (data_copy / "discrepancies.csv").read_bytes() == snapshot

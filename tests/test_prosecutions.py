@@ -140,3 +140,124 @@ def test_the_chart_names_every_counter_and_keeps_the_house_width(
     assert "six convictions recorded" in figure.alt
     width = float(re.search(r'width="([\d.]+)pt"', figure.svg).group(1))  # type: ignore[union-attr]
     assert width <= (figures.WIDTH_IN + 0.2) * 72
+
+
+# ------------------------------------------------------------------------ the chart in the brief
+
+
+@cache
+def _rendered(selection: tuple[tuple[str, Any], ...]) -> tuple[str, Any]:
+    from ca_combatants.brief import Brief
+
+    brief = Brief(parse_params(dict(selection)), dataset())
+    return brief.render_section("legal_exposure"), brief
+
+
+def legal_exposure(**values: Any) -> tuple[str, Any]:
+    """The Legal exposure section as a brief of this selection renders it, and the brief."""
+    return _rendered(tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+
+
+def _figure(html: str, number: int) -> tuple[str, str, str]:
+    """A rendered figure's SVG text labels (joined), alt text and caption (as HTML)."""
+    import base64
+    import html as html_module
+
+    found = re.search(
+        rf'<figure class="chart" id="figure-{number}"><img src="data:image/svg\+xml;base64,'
+        r'([^"]+)" alt="([^"]*)"><figcaption>(.*?)</figcaption></figure>',
+        html,
+        re.S,
+    )
+    assert found, f"figure {number} is not in the section"
+    svg = base64.b64decode(found[1]).decode("utf-8")
+    labels = " ".join(" ".join(re.findall(r"<text [^>]*>([^<]*)</text>", svg)).split())
+    return html_module.unescape(labels), html_module.unescape(found[2]), found[3]
+
+
+def _expected_points() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The points the chart should draw, read from the CSV files themselves (not through the
+    analysis): each Kazakh count of criminal cases, and convictions at home by state and year."""
+    import pandas as pd
+
+    from ca_combatants.params import COUNTRY_NAMES
+
+    data = DEFAULT_DATA_DIR
+    figs = pd.read_csv(data / "figures.csv", dtype=str)
+    cases = pd.read_csv(data / "legal_cases.csv", dtype=str)
+    claims = pd.read_csv(data / "claims.csv", dtype=str)
+    orgs = pd.read_csv(data / "organisations.csv", dtype=str)
+    counts = []
+    for f in figs[figs["figure_category"] == "criminal_cases"].itertuples():
+        if ";" in str(f.country_scope):
+            continue
+        org = orgs[orgs["org_id"] == f.counted_by_org_id]
+        counts.append(
+            {
+                "state": COUNTRY_NAMES[f.country_scope],
+                "year": str(f.as_of_date)[:4],
+                "value_text": f.value_text,
+                "counter": org["name"].iloc[0],
+                "sources": set(claims[claims["figure_id"] == f.figure_id]["source_id"]),
+            }
+        )
+    convicted = cases[
+        (cases["case_type"] == "conviction")
+        & (cases["jurisdiction"] != "RU")
+        & cases["decided_date"].notna()
+    ].assign(year=lambda c: c["decided_date"].str[:4])
+    convictions = [
+        {
+            "state": COUNTRY_NAMES[state],
+            "year": year,
+            "n": len(group),
+            "sources": set(claims[claims["case_id"].isin(group["case_id"])]["source_id"]),
+        }
+        for (state, year), group in convicted.groupby(["jurisdiction", "year"])
+    ]
+    return counts, convictions
+
+
+def test_the_default_brief_draws_prosecutions_over_time_in_legal_exposure() -> None:
+    html, brief = legal_exposure()
+    number = brief.figure_numbers.get("prosecutions_over_time")
+    assert number, "the default brief has no chart of prosecutions over time"
+    assert number == brief.figure_numbers["sentences_against_statute"] + 1
+    labels, alt, caption = _figure(html, number)
+    counts, convictions = _expected_points()
+    assert len(counts) == 3 and len(convictions) == 2  # the data as it stands
+    # one point per count and per state and year: no more, no fewer
+    assert alt.startswith("Two-panel chart of prosecutions by year. ")
+    assert len(alt.split(". ", 1)[1].split("; ")) == len(counts) + len(convictions)
+    for c in counts:
+        assert f"{c['value_text']} (" in labels
+        assert f"{c['state']}, {c['year']}: {c['value_text']} (" in alt
+        assert f"counted by {c['counter']}" in alt
+        assert c["counter"] in caption
+    words = {1: "one conviction", 6: "six convictions"}
+    for v in convictions:
+        assert f"{v['n']} ({v['state']}" in labels
+        assert f"{v['state']}, {v['year']}: {words[v['n']]} recorded" in alt
+    # counts from different counters are never summed, in the chart or its caption
+    assert "not summed" in caption and "710" not in labels
+    # every point's sources are cited in the caption, and listed among the brief's references
+    cited = set(re.findall(r'href="#ref-([^"]+)"', caption))
+    for point in counts + convictions:
+        assert point["sources"] and point["sources"] <= cited, point
+    assert cited <= brief.cited_sources()
+    # the text points the reader to the chart
+    assert f"Figure {number} draws the reported cases and the convictions by year" in html
+
+
+def test_a_brief_before_any_count_has_no_chart_and_no_pointer_to_it() -> None:
+    html, brief = legal_exposure(as_of="2023-04-01")
+    assert "prosecutions_over_time" not in brief.figure_numbers
+    assert "draws the reported cases" not in html and "<!--figure:" not in html
+
+
+def test_one_panel_for_a_selection_with_counts_only() -> None:
+    html, brief = legal_exposure(countries=["KZ"])
+    labels, alt, caption = _figure(html, brief.figure_numbers["prosecutions_over_time"])
+    assert alt.startswith("Chart of prosecutions by year. ")
+    assert "Convictions" not in labels and "Above" not in caption
+    assert "about 700 (Mediazona)" in labels and "10 criminal cases (KNB)" in labels

@@ -570,3 +570,103 @@ def test_a_large_file_is_read_whole_with_physical_lines(tmp_path: Path, ragged: 
         assert len(df) == 400_000 and not problems
         assert df["b"].loc[250_002] == "a value on\ntwo lines"
         assert df.index[-1] == 400_002  # the last row starts on the file's last line
+
+
+# ------------------------------------------------------------------ a discrepancy's resolution
+
+
+def _resolve(data_dir: Path, disc: str, **cells: str) -> int:
+    """Set a discrepancy's status columns; return the file line of its row."""
+    path = data_dir / "discrepancies.csv"
+    header, rows = read_rows(path)
+    index = next(i for i, r in enumerate(rows) if r["discrepancy_id"] == disc)
+    rows[index].update(cells)
+    write_rows(path, header, rows)
+    return index + 2  # no discrepancy's text spans lines
+
+
+def test_a_resolved_discrepancy_needs_its_date_and_claim(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = _resolve(data_copy, "disc_bekenov_abduction_place", status="resolved")
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 2
+    assert [line for line in lines if line.startswith("discrepancies.csv")] == [
+        f"discrepancies.csv:{row}: column 'resolved_by_claim_id': missing although status is "
+        "'resolved' (expected the claim_id (claims.csv) of the claim that settles it)",
+        f"discrepancies.csv:{row}: column 'resolved_on': missing although status is 'resolved' "
+        "(expected the date the resolution became known, YYYY-MM-DD)",
+    ]
+
+
+def test_an_open_discrepancy_has_no_resolution(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = _resolve(
+        data_copy,
+        "disc_bekenov_abduction_place",
+        resolved_on="2023-05-01",
+        resolved_by_claim_id="cl_web_rferl_2023_04_bekenov_02",
+    )
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 2
+    assert [line for line in lines if line.startswith("discrepancies.csv")] == [
+        f"discrepancies.csv:{row}: column 'resolved_by_claim_id': "
+        "'cl_web_rferl_2023_04_bekenov_02' given although status is 'open' (expected an empty "
+        "cell, or status 'resolved' if 'cl_web_rferl_2023_04_bekenov_02' settles it)",
+        f"discrepancies.csv:{row}: column 'resolved_on': '2023-05-01' given although status is "
+        "'open' (expected an empty cell, or status 'resolved' if '2023-05-01' settles it)",
+    ]
+
+
+def test_a_resolution_cannot_predate_its_source_or_name_a_claim_that_does_not_exist(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = _resolve(
+        data_copy,
+        "disc_bekenov_abduction_place",
+        status="resolved",
+        resolved_on="2023-04-01",
+        resolved_by_claim_id="cl_web_rferl_2023_04_bekenov_02",
+    )
+    other = _resolve(
+        data_copy,
+        "disc_tj_prisoner_counts",
+        status="resolved",
+        resolved_on="2023-04-01",
+        resolved_by_claim_id="cl_no_such_claim",
+    )
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 2
+    assert other < row  # problems are listed in the order of the file
+    assert [line for line in lines if line.startswith("discrepancies.csv")] == [
+        f"discrepancies.csv:{other}: column 'resolved_by_claim_id': 'cl_no_such_claim' does not "
+        "exist in claims.claim_id (expected an existing claim_id)",
+        f"discrepancies.csv:{row}: column 'resolved_on': 2023-04-01 is before source "
+        "web_rferl_2023_04_bekenov of claim cl_web_rferl_2023_04_bekenov_02 was published "
+        "(2023-04-20) (expected a date on or after 2023-04-20)",
+    ]
+
+
+def test_a_resolved_discrepancy_with_its_date_and_claim_is_valid(
+    data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _resolve(
+        data_copy,
+        "disc_bekenov_abduction_place",
+        status="resolved",
+        resolved_on="2023-04-30",
+        resolved_by_claim_id="cl_web_rferl_2023_04_bekenov_02",
+    )
+    refresh_package(data_copy)
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 0, "\n".join(lines)
+    # and a status other than the two is refused by the schema
+    _resolve(data_copy, "disc_bekenov_abduction_place", status="settled")
+    refresh_package(data_copy)
+    code, lines = run_validate(data_copy, capsys)
+    assert code == 2
+    assert any(
+        line.startswith("discrepancies.csv:") and "column 'status'" in line and "settled" in line
+        for line in lines
+    ), lines

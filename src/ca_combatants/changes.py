@@ -9,8 +9,11 @@ claim ids it rests on, so the section cites it like the rest of the brief.
 Counts are tracked by what they measure: figures of one category, about the same countries and
 side, in the same unit, by the same counter (or, when no counter is named, with the same words
 for what is counted). A figure whose measure extends another's in the same group ("… recruited
-in prison") is a part of it and is tracked apart. The register of discrepancies does not date
-its resolutions, so only disagreements that newer sources opened are reported."""
+in prison") is a part of it and is tracked apart.
+
+A discrepancy is reported as opened when its versions first come together in the window, and
+as resolved when the register marks it resolved on a date in the window (after `changes_since`,
+by `as_of`) and the brief can cite the claim that settles it."""
 
 from __future__ import annotations
 
@@ -73,6 +76,15 @@ class NewDiscrepancy:
 
 
 @dataclass(frozen=True)
+class ResolvedDiscrepancy:
+    discrepancy_id: str
+    subject: str
+    resolved_on: str  # in words: "30 August 2023"
+    resolved_by: str  # the publisher of the source whose claim settles it
+    claim_ids: tuple[str, ...]  # the claim that settles it
+
+
+@dataclass(frozen=True)
 class Reassessed:
     judgment_id: str
     number: int  # its place among the key judgments
@@ -94,11 +106,17 @@ class Changes:
     counts: tuple[CountChange, ...]
     discrepancies: tuple[NewDiscrepancy, ...]
     judgments: tuple[Reassessed, ...]
+    resolved: tuple[ResolvedDiscrepancy, ...] = ()
 
     @property
     def nothing(self) -> bool:
         return not (
-            self.people or self.cases or self.counts or self.discrepancies or self.judgments
+            self.people
+            or self.cases
+            or self.counts
+            or self.discrepancies
+            or self.resolved
+            or self.judgments
         )
 
 
@@ -202,6 +220,37 @@ def _counts(now: Scope, then: Scope) -> list[CountChange]:
     return rows
 
 
+def _resolved(scope: Scope, since: dt.date) -> list[ResolvedDiscrepancy]:
+    """Discrepancies in the brief's scope that the register marks resolved after `since` and by
+    the brief's date, by a claim the brief can cite; oldest resolution first."""
+    register = scope.ds.discrepancies
+    if "status" not in register.columns:
+        return []  # a package without the status columns: nothing is marked resolved
+    in_scope = scope.discrepancies["discrepancy_id"].unique().tolist()
+    resolved = register[
+        (register["status"] == "resolved")
+        & register["discrepancy_id"].isin(in_scope)
+        & (register["resolved_on"] > pd.Timestamp(since))
+        & (register["resolved_on"] <= scope.as_of)
+    ].sort_values(["resolved_on", "discrepancy_id"])
+    rows = []
+    for d in resolved.itertuples():
+        claim = str(d.resolved_by_claim_id)
+        if not scope.lookups.is_visible(claim):
+            continue  # the brief could not cite what settles it
+        source = str(scope.lookups.claim(claim)["source_id"])
+        rows.append(
+            ResolvedDiscrepancy(
+                discrepancy_id=str(d.discrepancy_id),
+                subject=str(d.subject),
+                resolved_on=format_date(d.resolved_on),
+                resolved_by=scope.lookups.publisher_name(source),
+                claim_ids=(claim,),
+            )
+        )
+    return rows
+
+
 def changes(scope: Scope, since: dt.date) -> Changes:
     """What the brief at scope.as_of holds that the same brief on `since` did not."""
     then = earlier_scope(scope, since)
@@ -289,4 +338,5 @@ def changes(scope: Scope, since: dt.date) -> Changes:
         counts=tuple(_counts(scope, then)),
         discrepancies=new_disc,
         judgments=tuple(reassessed),
+        resolved=tuple(_resolved(scope, since)),
     )

@@ -159,6 +159,7 @@ def _rule_problems(
         (("figures",), _figure_problems),
         (("legal_provisions",), _provision_problems),
         (("editorial",), _editorial_problems),
+        (("discrepancies", "claims", "sources"), _discrepancy_status_problems),
     ]
     for needs, rule in rules:
         if all(n in tables for n in needs):
@@ -1199,6 +1200,61 @@ def _provision_problems(prov: pd.DataFrame) -> list[Problem]:
         )
         for row, rec in _rows(prov, lo.notna() & hi.notna() & (lo > hi))
     ]
+
+
+_RESOLUTION = {  # column: what to write there when the discrepancy is resolved
+    "resolved_on": "the date the resolution became known, YYYY-MM-DD",
+    "resolved_by_claim_id": "the claim_id (claims.csv) of the claim that settles it",
+}
+
+
+def _discrepancy_status_problems(
+    disc: pd.DataFrame, claims: pd.DataFrame, sources: pd.DataFrame
+) -> list[Problem]:
+    """A resolved discrepancy names the claim that settles it and the date it was known (not
+    before that claim's source was published); an open one has neither."""
+    if not {"status", *_RESOLUTION} <= set(disc.columns):
+        return []  # a package without the status columns: every discrepancy is open
+    problems = []
+    resolved = disc["status"] == "resolved"
+    for col, what in _RESOLUTION.items():
+        for row, _rec in _rows(disc, resolved & disc[col].isna()):
+            problems.append(
+                Problem(
+                    "discrepancies.csv", row, col, "missing although status is 'resolved'", what
+                )
+            )
+        for row, rec in _rows(disc, (disc["status"] == "open") & disc[col].notna()):
+            problems.append(
+                Problem(
+                    "discrepancies.csv",
+                    row,
+                    col,
+                    f"{rec[col]!r} given although status is 'open'",
+                    f"an empty cell, or status 'resolved' if {rec[col]!r} settles it",
+                )
+            )
+    source_of = lookup(disc["resolved_by_claim_id"], claims["claim_id"], claims["source_id"])
+    earliest = lookup(source_of, sources["source_id"], sources["published_earliest"])
+    # ISO dates compare as text; a date that is not valid is reported by its own rule
+    early = (
+        resolved
+        & disc["resolved_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+        & earliest.notna()
+        & (disc["resolved_on"] < earliest)
+    )
+    for row, rec in _rows(disc, early):
+        problems.append(
+            Problem(
+                "discrepancies.csv",
+                row,
+                "resolved_on",
+                f"{rec['resolved_on']} is before source {source_of[row]} of claim "
+                f"{rec['resolved_by_claim_id']} was published ({earliest[row]})",
+                f"a date on or after {earliest[row]}",
+            )
+        )
+    return problems
 
 
 # The columns each kind of editorial choice needs.

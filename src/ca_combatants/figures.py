@@ -4,6 +4,7 @@ nothing to draw, so a section says so in words instead of showing an empty chart
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import textwrap
@@ -65,13 +66,17 @@ class Figure:
     caption: str
     alt: str
     svg: str
+    # the caption's citations, as markup (reference links): empty for a chart whose sources the
+    # text around it cites
+    sources: str = ""
 
     def html(self) -> Markup:
         data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        sources = f" {Markup(self.sources)}" if self.sources else ""
         return Markup(
             f'<figure class="chart" id="figure-{self.number}">'
             f'<img src="data:image/svg+xml;base64,{data}" alt="{escape(self.alt)}">'
-            f'<figcaption><span class="label">Figure {self.number}.</span> {escape(self.caption)}</figcaption></figure>'
+            f'<figcaption><span class="label">Figure {self.number}.</span> {escape(self.caption)}{sources}</figcaption></figure>'
         )
 
     def _repr_html_(self) -> str:
@@ -655,7 +660,10 @@ def _count_words(n: int, noun: str) -> str:
 
 
 def prosecutions_over_time(
-    result: ProsecutionsResult, number: int, redact: Callable[[str], str]
+    result: ProsecutionsResult,
+    number: int,
+    redact: Callable[[str], str],
+    cite: Callable[..., str] | None = None,
 ) -> Figure | None:
     """result: a prosecutions.ProsecutionsResult. Reported counts of criminal cases (by counter)
     above, convictions recorded one by one below; the two are never added, nor are counters."""
@@ -666,8 +674,15 @@ def prosecutions_over_time(
     panels = (["cases"] if result.case_counts else []) + (
         ["convictions"] if result.convictions else []
     )
+    # the cases' panel holds labels of two lines and counts in words: it gets more height
+    heights = [1.8 if p == "cases" else 1.3 for p in panels]
     fig, axes = plt.subplots(
-        len(panels), 1, figsize=(WIDTH_IN, 1.8 * len(panels) + 0.6), sharex=True, squeeze=False
+        len(panels),
+        1,
+        figsize=(WIDTH_IN, sum(heights) + 0.6),
+        sharex=True,
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
     )
     years = [c.year for c in result.case_counts] + [c.year for c in result.convictions]
     counters = sorted({c.counted_by for c in result.case_counts})
@@ -703,6 +718,7 @@ def prosecutions_over_time(
                         color=colour_of_counter[c.counted_by],
                         linestyle="",
                         zorder=3,
+                        clip_on=False,  # a count near zero is drawn whole, over the axis
                     )
                     # a small count, or the right one of a pair, is labelled to its right; the
                     # left one of a pair to its left; others above
@@ -721,7 +737,7 @@ def prosecutions_over_time(
                         va="bottom",
                         fontsize=SMALLEST_TEXT,
                     )
-            ax.set_ylim(0, top * 1.3)
+            ax.set_ylim(0, top * 1.45)  # room for a two-line label under the title
             many = len({c.country for c in result.case_counts}) > 1
             ax.set_ylabel("Criminal cases\nas reported" + (" (by state)" if many else ""))
             ax.set_title(
@@ -748,15 +764,19 @@ def prosecutions_over_time(
                         color=colour_of_country[c.country],
                         linestyle="",
                         zorder=3,
+                        clip_on=False,  # a count near zero is drawn whole, over the axis
                     )
                     note = ", later set aside" if c.set_aside else ""
+                    # a lone point before the last year is labelled to its right, clear of the
+                    # axis; others above
+                    beside = len(points) == 1 and year < max(years)
                     ax.annotate(
                         f"{c.convictions} ({COUNTRY_NAMES.get(c.country, c.country)}{note})",
                         (x, c.convictions),
-                        xytext=(0, 6),
+                        xytext=(8, 0) if beside else (0, 6),
                         textcoords="offset points",
-                        ha="center",
-                        va="bottom",
+                        ha="left" if beside else "center",
+                        va="center" if beside else "bottom",
                         fontsize=SMALLEST_TEXT,
                     )
             ax.set_ylim(0, top * 1.6 + 0.5)
@@ -789,16 +809,61 @@ def prosecutions_over_time(
         )
         for c in result.convictions
     ]
-    return _finish(
-        number,
-        "Prosecutions over time. Above, criminal cases as each counter reported them (each point "
-        "names its counter; counts from different counters are never added). Below, convictions "
-        "the sources report one by one, by year of verdict; a verdict known only to have come by "
-        "a date is placed in that date's year. Cases and convictions are different measures.",
-        "Two-panel chart of prosecutions by year. " + "; ".join(parts) + ".",
-        fig,
-        redact,
+    caption, sources = _prosecutions_caption(result, cite)
+    kind = "Two-panel chart" if len(panels) == 2 else "Chart"
+    drawn = _finish(
+        number, caption, f"{kind} of prosecutions by year. " + "; ".join(parts) + ".", fig, redact
     )
+    return dataclasses.replace(drawn, sources=redact(sources) if sources else "")
+
+
+def _and(names: list[str]) -> str:
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def _prosecutions_caption(
+    result: ProsecutionsResult, cite: Callable[..., str] | None
+) -> tuple[str, str]:
+    """The caption (what is counted, by whom, never summed) and its sources: one citation per
+    point, as markup (empty without `cite`)."""
+    from .params import COUNTRY_NAMES
+
+    def state(code: str) -> str:
+        return COUNTRY_NAMES.get(code, code)
+
+    text = ["Prosecutions by year."]
+    both = bool(result.case_counts and result.convictions)
+    if result.case_counts:
+        states = _and(list(dict.fromkeys(state(c.country) for c in result.case_counts)))
+        counters = _and(list(dict.fromkeys(c.counted_by for c in result.case_counts)))
+        text.append(
+            f"{'Above, criminal' if both else 'Criminal'} cases in {states} over citizens who "
+            "went to the war: each point is one count as its counter reported it "
+            f"({counters}); counts from different counters are not summed, and a count given "
+            "only in words is written, not drawn."
+        )
+    if result.convictions:
+        text.append(
+            f"{'Below, convictions' if both else 'Convictions'} at home by state and year of "
+            "verdict, counted by the analysts verdict by verdict from the reports of each case; "
+            "a verdict known only to have come by a date is placed in that date's year."
+        )
+    if both:
+        text.append("Cases and convictions are different measures, never added.")
+    if cite is None:
+        return " ".join(text), ""
+    points: list[str] = []
+    for code in dict.fromkeys(c.country for c in result.case_counts):
+        marks = [
+            f"{c.year} ({escape(c.counted_by_short)}) {cite(*c.claim_ids)}"
+            for c in result.case_counts
+            if c.country == code
+        ]
+        points.append(f"{escape(state(code))} cases, " + ", ".join(marks))
+    for code in dict.fromkeys(c.country for c in result.convictions):
+        marks = [f"{c.year} {cite(*c.claim_ids)}" for c in result.convictions if c.country == code]
+        points.append(f"{escape(state(code))} convictions, " + ", ".join(marks))
+    return " ".join(text), "Sources of the points: " + "; ".join(points) + "."
 
 
 def recruitment_channels(

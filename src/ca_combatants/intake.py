@@ -59,6 +59,8 @@ CARD_EXTRAS: dict[str, dict[str, str]] = {
     "claims": {
         "tactics": "tactic ids the claim shows (rows of tactic_evidence.csv)",
         "discrepancies": "discrepancy id -> this claim's version (rows of discrepancy_claims.csv)",
+        "resolves": "discrepancy ids this claim settles (marked resolved, on the source's date;"
+        " or map each id to its resolved_on date)",
     },
     "discrepancies": {
         "versions": "claim id (or claims[N], this card's N-th claim) -> the version it gives",
@@ -93,6 +95,8 @@ class Package:
     # (table, index among the added rows) -> what the card calls that entry
     origin: dict[tuple[str, int], str] = field(default_factory=dict)
     card_claims: list[str] = field(default_factory=list)  # ids of the card's claims, in order
+    # existing rows the card changes: table -> {index among the existing rows: card entry}
+    updated: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, data_dir: Path) -> Package:
@@ -138,20 +142,30 @@ class Package:
         self.origin[(table, len(rows))] = origin
         rows.append(row)
 
+    def update(self, table: str, index: int, cells: dict[str, str], origin: str) -> None:
+        """Change cells of an existing row (in memory, as rows are added)."""
+        self.rows[table][index].update(cells)
+        self.updated.setdefault(table, {})[index] = origin
+
     def write(self, target: Path) -> None:
         """The changed tables into target (a data folder), each replaced in one step."""
-        for table, added in self.added.items():
-            if not added:
+        for table in dict.fromkeys([*self.added, *self.updated]):
+            if not self.added.get(table) and not self.updated.get(table):
                 continue
             path = target / self.resource(table)["path"]
-            _atomic_write_csv(path, self.headers[table], self.rows[table] + added)
+            _atomic_write_csv(
+                path, self.headers[table], self.rows[table] + self.added.get(table, [])
+            )
 
     def where_added(self, file: str, line: int) -> str | None:
-        """The card entry that became this line of this file, if the card added it."""
-        for table, added in self.added.items():
+        """The card entry that became (or changed) this line of this file, if the card did."""
+        for table in dict.fromkeys([*self.added, *self.updated]):
             if self.resource(table)["path"] == file:
+                changed = self.updated.get(table, {}).get(line - 2)
+                if changed is not None:
+                    return changed
                 index = line - 2 - len(self.rows[table])
-                if 0 <= index < len(added):
+                if 0 <= index < len(self.added.get(table, [])):
                     return self.origin[(table, index)]
         return None
 
@@ -719,6 +733,12 @@ def build_rows(pkg: Package, card: dict[str, Any], name: str) -> int:
                     f"{id_col.split('_')[0][:3]}_...) that claims can refer to"
                 )
                 continue
+            if section == "discrepancies":
+                if "status" in spec and not row.get("status"):
+                    row["status"] = "open"  # a new disagreement is open unless the card says
+                own = re.fullmatch(r"claims\[(\d+)\]", row.get("resolved_by_claim_id", ""))
+                if own and int(own[1]) < len(pkg.card_claims):
+                    row["resolved_by_claim_id"] = pkg.card_claims[int(own[1])]
             pkg.add(section, row, f"{label} ({id_col} {row[id_col]})")
             if section == "claims":
                 pkg.card_claims.append(row[id_col])
@@ -759,6 +779,7 @@ def _extra_rows(
                 {"discrepancy_id": str(disc), "claim_id": row["claim_id"], "version": str(version)},
                 f"{origin} discrepancies",
             )
+        problems += _resolutions(pkg, row, entry.get("resolves"), label, origin)
     elif section == "discrepancies":
         versions = entry.get("versions") or {}
         if not isinstance(versions, dict):
@@ -795,6 +816,53 @@ def _extra_rows(
     return problems
 
 
+def _resolutions(
+    pkg: Package, claim: dict[str, str], resolves: Any, label: str, origin: str
+) -> list[str]:
+    """Mark the discrepancies a claim settles as resolved by it: on the date given, or else on
+    its source's publication date (the latest possible one, when the date is uncertain)."""
+    if resolves is None:
+        return []
+    if isinstance(resolves, list):
+        resolves = dict.fromkeys(resolves)
+    if not isinstance(resolves, dict):
+        return [f"{label}: 'resolves' must list the discrepancy ids this claim settles"]
+    if not pkg.has("discrepancies") or "status" not in pkg.fields("discrepancies"):
+        return [f"{label}: 'resolves': discrepancies.csv has no status column to record it"]
+    sources = {r["source_id"]: r for r in pkg.rows["sources"] + pkg.added.get("sources", [])}
+    source = sources.get(claim.get("source_id", ""), {})
+    published = source.get("published_latest") or source.get("published_earliest") or ""
+    index = {r["discrepancy_id"]: i for i, r in enumerate(pkg.rows["discrepancies"])}
+    problems = []
+    for disc, on in resolves.items():
+        disc = str(disc)
+        if disc not in index:
+            problems.append(
+                f"{label}: 'resolves': discrepancy {disc!r} is not in discrepancies.csv"
+                f"{_close(disc, index)}; give the id of an existing discrepancy"
+            )
+            continue
+        row = pkg.rows["discrepancies"][index[disc]]
+        if row.get("status") == "resolved":
+            problems.append(
+                f"{label}: 'resolves': {disc} is already resolved by claim "
+                f"{row.get('resolved_by_claim_id')} on {row.get('resolved_on')}; leave it out, "
+                "or change that row by hand if this claim settles it instead"
+            )
+            continue
+        pkg.update(
+            "discrepancies",
+            index[disc],
+            {
+                "status": "resolved",
+                "resolved_on": str(on) if on is not None else published,
+                "resolved_by_claim_id": claim["claim_id"],
+            },
+            f"{origin} resolves {disc}",
+        )
+    return problems
+
+
 def card_apply(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     path = Path(args.card)
@@ -807,7 +875,13 @@ def card_apply(args: argparse.Namespace) -> int:
         return EXIT_OK
     _validated_then_written(pkg)
     counts = ", ".join(f"{len(rows)} {table}" for table, rows in pkg.added.items() if rows)
-    print(f"{path}: applied; added {counts}")
+    resolved = [
+        pkg.rows["discrepancies"][i]["discrepancy_id"] for i in pkg.updated.get("discrepancies", {})
+    ]
+    print(
+        f"{path}: applied; added {counts}"
+        + (f"; marked resolved: {', '.join(resolved)}" if resolved else "")
+    )
     return EXIT_OK
 
 

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..changes import CountChange, NewCase, NewDiscrepancy, NewPerson, Reassessed, changes
+from ..changes import (
+    CountChange,
+    NewCase,
+    NewDiscrepancy,
+    NewPerson,
+    Reassessed,
+    ResolvedDiscrepancy,
+    changes,
+)
 from ..scope import Scope, format_date
 from ._common import SectionResult, capped, count_words, in_sentence, number_word
 
@@ -44,6 +52,11 @@ class ChangesSince(SectionResult):
     discrepancies_omitted: int = 0
     discrepancies_rest_claim_ids: tuple[str, ...] = ()
     discrepancies_more: str = ""
+    # disagreements the register marks resolved in the window, each with the claim that settles it
+    resolved: tuple[ResolvedDiscrepancy, ...] = ()
+    resolved_omitted: int = 0
+    resolved_rest_claim_ids: tuple[str, ...] = ()
+    resolved_more: str = ""
     judgments: tuple[Reassessed, ...] = ()
     all_judgments: bool = False
     judgments_note: str = ""
@@ -64,6 +77,8 @@ def analyse(scope: Scope) -> ChangesSince:
     counts, counts_omitted = capped(list(found.counts), CHANGES_ROWS_MAX)
     disc, disc_omitted = capped(list(found.discrepancies), CHANGES_ROWS_MAX)
     disc = [replace(d, subject=in_sentence(d.subject)) for d in disc]
+    resolved, resolved_omitted = capped(list(found.resolved), CHANGES_ROWS_MAX)
+    resolved = [replace(d, subject=in_sentence(d.subject)) for d in resolved]
     # one claim of each new source: what the opening's count of sources rests on
     first_claims = (
         scope.claims[scope.claims["source_id"].isin(found.source_ids)]
@@ -85,6 +100,9 @@ def analyse(scope: Scope) -> ChangesSince:
         f"open {count_words(len(found.discrepancies), 'disagreement', 'disagreements')}"
         " between sources"
         if found.discrepancies
+        else "",
+        f"settle {count_words(len(found.resolved), 'earlier disagreement', 'earlier disagreements')}"
+        if found.resolved
         else "",
     ]
     gains = _joined([phrase for phrase in phrases if phrase])
@@ -126,6 +144,12 @@ def analyse(scope: Scope) -> ChangesSince:
         any_before=any(c.before for c in counts),  # else every count is new: no column
         discrepancies=tuple(disc),
         discrepancies_omitted=disc_omitted,
+        resolved=tuple(resolved),
+        resolved_omitted=resolved_omitted,
+        resolved_rest_claim_ids=tuple(
+            c for row in found.resolved[CHANGES_ROWS_MAX:] for c in row.claim_ids
+        ),
+        resolved_more=number_word(resolved_omitted),
         judgments=tuple(found.judgments),
         all_judgments=len(found.judgments) == len(scope.judgments[0]),
         judgments_note=count_words(len(found.judgments), "key judgment", "key judgments"),

@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from .. import editorial, figures, sentencing
+from .. import editorial, figures, prosecutions, sentencing
+from ..citations import Citations
 from ..records import cases_in_scope
 from ..scope import Scope, format_date
 from ._common import (
@@ -110,6 +111,10 @@ class LegalExposure(SectionResult):
     general: list[ClaimRow]
     measures: tuple[Measure, ...]
     measures_omitted: int
+    # criminal cases by year as each counter reported them, and convictions by state and year:
+    # its points' claims are cited in the chart's caption
+    over_time: prosecutions.ProsecutionsResult
+    over_time_claim_ids: list[str]  # every point's claims, for the sentence pointing to the chart
 
 
 def _stating(verdicts: set[str], claim_ids: list[str]) -> list[str]:
@@ -304,6 +309,8 @@ def analyse(scope: Scope) -> LegalExposure:
     )
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     measures_shown = with_claims(scope, measures_shown, "event_id")
+    over_time = prosecutions.analyse(scope)
+    cite = Citations(scope.lookups, scope.redacting).cite
     lighter_penalties = [
         Penalty(
             text=_penalty_text(r.penalty_min_years, r.penalty_max_years, r.penalty_kind, words=True)
@@ -358,11 +365,23 @@ def analyse(scope: Scope) -> LegalExposure:
         general=general,
         measures=rows_of(measures_shown, Measure),
         measures_omitted=measures_omitted,
+        over_time=over_time,
+        over_time_claim_ids=list(
+            dict.fromkeys(
+                [c for point in over_time.case_counts for c in point.claim_ids]
+                + [c for point in over_time.convictions for c in point.claim_ids]
+            )
+        ),
         charts=(  # in the order the template shows them
             Chart(
                 "sentences_against_statute",
                 sentenced.has_sentences,
                 lambda n, r: figures.sentences_against_statute(sentenced, n, r),
+            ),
+            Chart(
+                "prosecutions_over_time",
+                not over_time.is_empty,
+                lambda n, r: figures.prosecutions_over_time(over_time, n, r, cite),
             ),
         ),
     )
