@@ -689,3 +689,15 @@ def test_claims_grouped_by_a_column_are_the_visible_claims_about_each_key() -> N
     for key, ids in zip(figure_ids, grouped, strict=True):
         assert ids == claims.loc[claims["figure_id"] == key, "claim_id"].tolist()
     assert any(grouped) and not all(grouped)  # some figures have visible claims, some not yet
+
+
+def test_a_counted_case_keeps_its_sources_hedge_in_the_table() -> None:
+    """Mediazona's 'about 700' criminal cases of 2025 is a count with a hedge: Table 5 says
+    'about 700 cases', as Figure 3 and the data's case_count_qualifier do."""
+    cases = dataset().tables["legal_cases"]
+    hedged = cases[cases["case_count_qualifier"] == "approximately"]
+    assert hedged["case_id"].tolist() == ["case_kz_2025_about_700"]
+    html = Brief(parse_params({}), dataset()).render_section("legal_exposure")
+    text = re.sub(r"<[^>]+>", "", unescape(html))
+    assert "about 700 cases" in text
+    assert not re.search(r"(?<!about )\b700 cases", text)

@@ -48,6 +48,34 @@ def with_claims(scope: Scope, rows: pd.DataFrame, key: str) -> pd.DataFrame:
     return rows.assign(claim_ids=scope.lookups.claim_ids_for(key, rows[key]))
 
 
+# how a count is qualified, as the brief words it (figures' and cases' `qualifier`)
+QUALIFIER_LABELS = {
+    "at_least": "at least",
+    "approximately": "about",
+    "exact": "exactly",
+    "more_than": "more than",
+}
+
+
+# the words that already carry a qualifier in a count as worded ("over USD 3,000", "nearly 200")
+QUALIFIER_WORDS = {
+    "at_least": ("at least", "no fewer than"),
+    "more_than": ("more than", "over"),
+    "approximately": ("about", "around", "nearly", "approximately", "some"),
+}
+
+
+def with_qualifier(text: Any, qualifier: Any) -> str:
+    """A count as worded, with its floor or approximation said wherever the wording leaves it
+    out: the BBC's "19" Kyrgyz dead, part of its "at least 93", is "at least 19" (as Figure 1
+    marks it "≥19")."""
+    text = str(text).strip()
+    words = QUALIFIER_WORDS.get(str(qualifier))
+    if not words or any(w in text.lower() for w in words):
+        return text
+    return f"{QUALIFIER_LABELS[str(qualifier)]} {text}"
+
+
 STATUS_LABELS = {
     "fighting": "fighting",
     "serving": "serving (with a force, combat not confirmed)",

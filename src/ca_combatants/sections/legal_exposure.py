@@ -26,6 +26,7 @@ from ._common import (
     rows_of,
     told_before,
     with_claims,
+    with_qualifier,
 )
 
 LEFT_OUT_TOLD = 3  # cases beyond a table's cap, told in brief beneath it (a PDF has no data file)
@@ -209,7 +210,11 @@ def _shown_cases(
         rows.append(
             Case(
                 state=state,
-                who=scope.person_name(person) if person else f"{count:,} cases" if count else "",
+                who=scope.person_name(person)
+                if person
+                else with_qualifier(f"{count:,} cases", c.case_count_qualifier)  # "about 700"
+                if count
+                else "",
                 case_file=file_of.get(person) if person else None,
                 what=what,
                 charge=None

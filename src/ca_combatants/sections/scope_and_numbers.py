@@ -14,6 +14,7 @@ from ._common import (
     CLAIMS_PER_ITEM_MAX,
     DEATH_COUNTS_MAX,
     NAMES_MAX,
+    QUALIFIER_LABELS,
     STATUS_LABELS,
     Chart,
     ClaimRow,
@@ -24,16 +25,10 @@ from ._common import (
     rows_of,
     side_name,
     with_claims,
+    with_qualifier,
 )
 
 CONTEXT_CATEGORIES = ["migrants", "citizenship"]
-
-QUALIFIER_LABELS = {
-    "at_least": "at least",
-    "approximately": "about",
-    "exact": "exactly",
-    "more_than": "more than",
-}
 
 
 @dataclass(frozen=True)
@@ -157,25 +152,6 @@ class ScopeAndNumbers(SectionResult):
     context: list[ClaimRow]  # the migrant population, as the sources state it
     context_by: str | None  # the one outlet they all come from, else None
     context_omitted: int
-
-
-# the words that already carry a qualifier in a count as worded ("over USD 3,000", "nearly 200")
-QUALIFIER_WORDS = {
-    "at_least": ("at least", "no fewer than"),
-    "more_than": ("more than", "over"),
-    "approximately": ("about", "around", "nearly", "approximately", "some"),
-}
-
-
-def with_qualifier(text: Any, qualifier: Any) -> str:
-    """A count as worded, with its floor or approximation said wherever the wording leaves it
-    out: the BBC's "19" Kyrgyz dead, part of its "at least 93", is "at least 19" (as Figure 1
-    marks it "≥19")."""
-    text = str(text).strip()
-    words = QUALIFIER_WORDS.get(str(qualifier))
-    if not words or any(w in text.lower() for w in words):
-        return text
-    return f"{QUALIFIER_LABELS[str(qualifier)]} {text}"
 
 
 def as_of_phrase(date: Any, precision: Any) -> str:
