@@ -4,7 +4,6 @@ nothing to draw, so a section says so in words instead of showing an empty chart
 from __future__ import annotations
 
 import base64
-import dataclasses
 import io
 import re
 import textwrap
@@ -660,13 +659,12 @@ def _count_words(n: int, noun: str) -> str:
 
 
 def prosecutions_over_time(
-    result: ProsecutionsResult,
-    number: int,
-    redact: Callable[[str], str],
-    cite: Callable[..., str] | None = None,
+    result: ProsecutionsResult, number: int, redact: Callable[[str], str]
 ) -> Figure | None:
     """result: a prosecutions.ProsecutionsResult. Reported counts of criminal cases (by counter)
-    above, convictions recorded one by one below; the two are never added, nor are counters."""
+    above, convictions recorded one by one below; the two are never added, nor are counters.
+    The caption's citations are added by the section (prosecutions_sources): the drawing
+    depends on the points alone, the citations on the brief's numbering of its references."""
     if result.is_empty:
         return None
     from .params import COUNTRY_NAMES
@@ -809,28 +807,29 @@ def prosecutions_over_time(
         )
         for c in result.convictions
     ]
-    caption, sources = _prosecutions_caption(result, cite)
     kind = "Two-panel chart" if len(panels) == 2 else "Chart"
-    drawn = _finish(
-        number, caption, f"{kind} of prosecutions by year. " + "; ".join(parts) + ".", fig, redact
+    return _finish(
+        number,
+        _prosecutions_caption(result),
+        f"{kind} of prosecutions by year. " + "; ".join(parts) + ".",
+        fig,
+        redact,
     )
-    return dataclasses.replace(drawn, sources=redact(sources) if sources else "")
 
 
 def _and(names: list[str]) -> str:
     return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
 
-def _prosecutions_caption(
-    result: ProsecutionsResult, cite: Callable[..., str] | None
-) -> tuple[str, str]:
-    """The caption (what is counted, by whom, never summed) and its sources: one citation per
-    point, as markup (empty without `cite`)."""
+def _state_name(code: str) -> str:
     from .params import COUNTRY_NAMES
 
-    def state(code: str) -> str:
-        return COUNTRY_NAMES.get(code, code)
+    return COUNTRY_NAMES.get(code, code)
 
+
+def _prosecutions_caption(result: ProsecutionsResult) -> str:
+    """The caption: what is counted, by whom, never summed."""
+    state = _state_name  # a short name, in the sentences below
     text = ["Prosecutions by year."]
     both = bool(result.case_counts and result.convictions)
     if result.case_counts:
@@ -850,8 +849,13 @@ def _prosecutions_caption(
         )
     if both:
         text.append("Cases and convictions are different measures, never added.")
-    if cite is None:
-        return " ".join(text), ""
+    return " ".join(text)
+
+
+def prosecutions_sources(result: ProsecutionsResult, cite: Callable[..., str]) -> str:
+    """The sources of Figure 'prosecutions over time', as markup for its caption: one
+    citation per point."""
+    state = _state_name
     points: list[str] = []
     for code in dict.fromkeys(c.country for c in result.case_counts):
         marks = [
@@ -863,7 +867,7 @@ def _prosecutions_caption(
     for code in dict.fromkeys(c.country for c in result.convictions):
         marks = [f"{c.year} {cite(*c.claim_ids)}" for c in result.convictions if c.country == code]
         points.append(f"{escape(state(code))} convictions, " + ", ".join(marks))
-    return " ".join(text), "Sources of the points: " + "; ".join(points) + "."
+    return "Sources of the points: " + "; ".join(points) + "."
 
 
 def recruitment_channels(

@@ -119,6 +119,8 @@ def _fingerprint(value: Any) -> Any:
         return ("frame", tuple(value.columns), tuple(map(str, value.dtypes)), hashed)
     if isinstance(value, (list, tuple)):
         return tuple(_fingerprint(v) for v in value)
+    if callable(value):  # a function's repr holds its address: it would never match again
+        raise TypeError("a chart's arguments hold a function: the chart is drawn, not kept")
     return ("value", repr(value))
 
 

@@ -3,6 +3,7 @@ the known prosecutions."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,6 +231,12 @@ def _shown_cases(
     return listed, claim_ids, omitted + len(told), told
 
 
+def _with_sources(figure: figures.Figure | None, sources: str) -> figures.Figure | None:
+    """A chart with the citations of its caption (the drawing is the same whatever the brief's
+    reference numbers, so the preview can keep it drawn)."""
+    return None if figure is None else dataclasses.replace(figure, sources=sources)
+
+
 def _is_named(scope: Scope, person_id: str) -> bool:
     persons = scope.ds.persons
     row = persons[persons["person_id"] == person_id]
@@ -386,7 +393,10 @@ def analyse(scope: Scope) -> LegalExposure:
             Chart(
                 "prosecutions_over_time",
                 not over_time.is_empty,
-                lambda n, r: figures.prosecutions_over_time(over_time, n, r, cite),
+                lambda n, r: _with_sources(
+                    figures.prosecutions_over_time(over_time, n, r),
+                    r(figures.prosecutions_sources(over_time, cite)),
+                ),
             ),
         ),
     )
