@@ -52,7 +52,7 @@ NEEDED_FIELDS: dict[str, tuple[str, ...]] = {
     "discrepancies": ("discrepancy_id",),
     "discrepancy_claims": ("discrepancy_id", "claim_id"),
     "judgments": ("judgment_id", "confidence"),
-    "judgment_claims": ("judgment_id", "claim_id"),
+    "judgment_claims": ("judgment_id", "claim_id", "sentences"),
 }  # fmt: skip
 
 

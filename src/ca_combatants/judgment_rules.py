@@ -8,7 +8,11 @@ The schema in datapackage.json already limits `estimative_term` to the ICD 203 s
   reported it first (`first_reported_by_org_id`), else its source's publisher, so a relay counts
   with the outlet it relays;
 - a judgment cites only claims whose source was published by its `assessed_on`; a source whose
-  latest publication date is left open is refused only when its earliest date is later.
+  latest publication date is left open is refused only when its earliest date is later;
+- each claim names the sentences of the rationale it supports (`judgment_claims.sentences`,
+  counted from 1), so that the brief cites each sentence with its own claims: a number past the
+  rationale's last sentence is refused, and so is a sentence that names a source in brackets,
+  such as "(Global Voices)", but cites no claim.
 
 It reads the tables as strings, as validation holds them, and works as well on typed tables.
 """
@@ -52,6 +56,38 @@ def _items(cell: object) -> list[str]:
     return [item.strip() for item in cell.split(";") if item.strip()]
 
 
+# Where a rationale's sentences end: a stop (with any closing quote or bracket), space, and a
+# capital or an opening quote or bracket; never after an abbreviation such as "art." or "St.".
+_SENTENCE_END = re.compile(r"[.!?][\'\"\u2019\u201d)]*\s+(?=[A-Z\u2018\u201c\'\"(])")
+_ABBREVIATIONS = frozenset({"art", "arts", "no", "nos", "st", "vol", "cf", "e.g", "i.e", "para"})
+# A sentence that names a source in brackets: "(Global Voices)", "(Fergana, via Asia-Plus)".
+_ATTRIBUTION = re.compile(r"\((?:[^()]*\b(?:via|relaying|citing)\b[^()]*|[A-Z][^()]*)\)")
+
+
+def rationale_sentences(text: object) -> list[str]:
+    """The sentences of a rationale, in order, each with its final stop."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    text = " ".join(text.split())
+    out, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        before = text[start : end.start()].rsplit(" ", 1)[-1].lower().lstrip("(")
+        if before in _ABBREVIATIONS:
+            continue
+        out.append(text[start : end.start() + len(end.group(0).rstrip())].strip())
+        start = end.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def sentence_numbers(cell: object) -> list[int]:
+    """The sentence numbers of a `sentences` cell ('1;3' or, typed, 1); none if it is empty or
+    malformed (the schema reports a malformed one)."""
+    if isinstance(cell, (int, float)) and not pd.isna(cell):
+        return [int(cell)]
+    return [int(item) for item in _items(cell) if item.isdigit()]
+
+
 def _dates(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
 
@@ -92,6 +128,8 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                     "a proposition that can be true or false, its likelihood only in estimative_term",
                 )
             )
+
+    found += _sentence_problems(judgments, links, row_of)
 
     cited = links.merge(
         claims[["claim_id", "source_id"]].assign(origin=_origins(claims, sources)),
@@ -162,6 +200,60 @@ def problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
             )
         )
     return found
+
+
+def _sentence_problems(
+    judgments: pd.DataFrame, links: pd.DataFrame, row_of: dict[str, int]
+) -> list[Problem]:
+    """Each claim cites sentences its judgment's rationale has; each sentence that names a source
+    in brackets cites a claim."""
+    if "sentences" not in links.columns or "rationale" not in judgments.columns:
+        return []  # a missing column is reported where the file is read
+    found: list[Problem] = []
+    sentences = {
+        jid: rationale_sentences(text)
+        for jid, text in zip(judgments["judgment_id"], judgments["rationale"], strict=True)
+    }
+    cited: dict[str, set[int]] = {}
+    for i, jid, claim, cell in zip(
+        links.index, links["judgment_id"], links["claim_id"], links["sentences"], strict=True
+    ):
+        if jid not in sentences:
+            continue  # a judgment that does not exist is reported as a broken foreign key
+        n = len(sentences[jid])
+        numbers = sentence_numbers(cell)
+        cited.setdefault(jid, set()).update(numbers)
+        past = [k for k in numbers if not 1 <= k <= n]
+        if past:
+            found.append(
+                Problem(
+                    "judgment_claims.csv",
+                    int(i),
+                    "sentences",
+                    f"{jid!r} cites {claim!r} in sentence {past[0]}, but its rationale has "
+                    f"{count_of_sentences(n)}",
+                    f"sentence numbers from 1 to {n}, separated by ';'",
+                )
+            )
+    for jid, these in sentences.items():
+        for k, text in enumerate(these, 1):
+            hit = _ATTRIBUTION.search(text)
+            if hit and k not in cited.get(jid, set()):
+                found.append(
+                    Problem(
+                        "judgments.csv",
+                        row_of[jid],
+                        "rationale",
+                        f"sentence {k} of {jid!r} names a source {hit.group(0)!r} but no claim "
+                        "in judgment_claims.csv cites it",
+                        f"a row in judgment_claims.csv for {jid!r} whose sentences include {k}",
+                    )
+                )
+    return found
+
+
+def count_of_sentences(n: int) -> str:
+    return "one sentence" if n == 1 else f"{n} sentences"
 
 
 # ----------------------------------------------------------------------------- what sources cover

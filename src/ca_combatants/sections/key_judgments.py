@@ -3,7 +3,9 @@
 A brief shows the judgments whose countries and sides meet its selection and that could be made
 by its as-of date. Each states its proposition with its likelihood, then its confidence apart (as
 the key judgments of US National Intelligence Estimates do), the date it was assessed, and how
-many sources in its scope have been published since."""
+many sources in its scope have been published since. Its rationale is cited sentence by
+sentence: each claim names the sentences it supports (judgment_claims.sentences), so a number in
+brackets stands after the sentence whose facts it holds."""
 
 from __future__ import annotations
 
@@ -57,6 +59,9 @@ class JudgmentRow:
     assessed_on: str  # "30 April 2023"
     rationale: str
     claim_ids: tuple[str, ...]
+    # the rationale sentence by sentence, each with the claims it cites (none for a sentence
+    # that states no fact, such as what would change the judgment)
+    sentences: tuple[tuple[str, tuple[str, ...]], ...]
     n_newer_sources: int
     newer_note: str
     needs_review: bool
@@ -100,16 +105,29 @@ def _newer_sources(scope: Scope, judgments: pd.DataFrame) -> list[int]:
     return counts
 
 
+def cited_sentences(
+    rationale: str, links: pd.DataFrame
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each sentence of a rationale with the claims (of `links`: claim_id, sentences) that name
+    it, in the order of the links."""
+    by_sentence: dict[int, list[str]] = {}
+    for claim_id, cell in zip(links["claim_id"], links["sentences"], strict=True):
+        for k in judgment_rules.sentence_numbers(cell):
+            by_sentence.setdefault(k, []).append(str(claim_id))
+    return tuple(
+        (text, tuple(dict.fromkeys(by_sentence.get(k, []))))
+        for k, text in enumerate(judgment_rules.rationale_sentences(rationale), 1)
+    )
+
+
 def analyse(scope: Scope) -> KeyJudgments:
     shown, withheld = scope.judgments
     listed, omitted = capped(shown, JUDGMENTS_MAX)
     jc = scope.ds.judgment_claims
-    claims_of = (
-        jc[jc["judgment_id"].isin(listed["judgment_id"])]
-        .groupby("judgment_id")["claim_id"]
-        .agg(list)
-        .to_dict()
-    )
+    jc = jc[jc["judgment_id"].isin(listed["judgment_id"])]
+    claims_of = jc.groupby("judgment_id")["claim_id"].agg(list).to_dict()
+    links_of = {jid: rows for jid, rows in jc.groupby("judgment_id")}
+    no_links = jc.iloc[0:0]
     items = []
     for j, n_newer in zip(listed.itertuples(), _newer_sources(scope, listed), strict=True):
         words, likelihood_range = judgment_rules.SCALE[j.estimative_term]
@@ -123,6 +141,7 @@ def analyse(scope: Scope) -> KeyJudgments:
                 assessed_on=format_date(j.assessed_on),
                 rationale=j.rationale,
                 claim_ids=tuple(claims_of.get(j.judgment_id, [])),
+                sentences=cited_sentences(j.rationale, links_of.get(j.judgment_id, no_links)),
                 n_newer_sources=n_newer,
                 newer_note=newer_note(n_newer),
                 needs_review=n_newer > 0,
