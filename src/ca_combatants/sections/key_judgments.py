@@ -105,9 +105,7 @@ def _newer_sources(scope: Scope, judgments: pd.DataFrame) -> list[int]:
     return counts
 
 
-def cited_sentences(
-    rationale: str, links: pd.DataFrame
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def cited_sentences(rationale: str, links: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each sentence of a rationale with the claims (of `links`: claim_id, sentences) that name
     it, in the order of the links."""
     by_sentence: dict[int, list[str]] = {}
