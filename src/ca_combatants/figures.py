@@ -481,7 +481,7 @@ def sentences_against_statute(
                 else "no range to compare"
             )
             lanes.append((f"{country.country} sentences, {what}", "unnamed", unnamed))
-    height = 0.34 * len(lanes) + 1.45
+    height = 0.3 * len(lanes) + 1.45
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
     kinds_drawn: list[str] = []
@@ -653,11 +653,9 @@ def sentences_against_statute(
     drawn_states = [c.country_name for c in result.countries if c.sentences]
     return _finish(
         number,
-        "Sentences handed down, drawn against the penalty ranges reported for the provisions of "
-        f"the {'state' if len(drawn_states) == 1 else 'states'} with a recorded sentence "
-        f"({_and(drawn_states)})"
-        + (f"; {_and(not_drawn)}, with none, {'is' if len(not_drawn) == 1 else 'are'} not drawn"
-           if not_drawn else "")
+        f"Sentences handed down in {_and(drawn_states)}, drawn against the penalty ranges "
+        "reported for that state's provisions"
+        + (f" ({_and(not_drawn)}: no sentence recorded, not drawn)" if not_drawn else "")
         + ". The comparison is the analysts'; no source makes it. Filled marks are prison "
         "terms; open marks are sentences served outside prison, whose length is not years in "
         "prison. Sentences whose article the source does not name sit on a lane of their own.",
@@ -772,8 +770,8 @@ def prosecutions_over_time(
             placed: list[tuple[float, Any]] = []
             for v in sorted(result.convictions, key=lambda v: (v.position, v.reported)):
                 x = v.position
-                if placed and x - placed[-1][0] < 0.32:
-                    x = placed[-1][0] + 0.32
+                if placed and x - placed[-1][0] < 0.4:
+                    x = placed[-1][0] + 0.4
                 placed.append((x, v))
             top = float(max(v.convictions for v in result.convictions))
             for k, (x, c) in enumerate(placed):
@@ -791,23 +789,49 @@ def prosecutions_over_time(
                     zorder=3,
                     clip_on=False,  # a count near zero is drawn whole, over the axis
                 )
-                note = ", later set aside" if c.set_aside else ""
-                when = f"\n{c.reported}" if c.reported else ""
-                # a lone point well before the others is labelled to its right, clear of the
-                # axis; others above, alternating in height where they crowd
-                beside = k == 0 and len(placed) > 1 and placed[1][0] - x > 0.9
-                lift = 6 + (14 if k % 2 and not beside and len(placed) > 2 else 0)
+                # a short label (the state is the colour, the full date in the caption), set
+                # higher for every other mark where marks crowd
+                words = [str(c.convictions)] + (["set aside"] if c.set_aside else [])
+                if c.reported:
+                    words.append(
+                        _short_months(c.reported.replace("reported ", "")).split(",")[0]
+                    )
+                # every other label above all the marks, clear of its neighbours' labels
+                high = bool(k % 2) and len(placed) > 2
                 ax.annotate(
-                    textwrap.fill(f"{c.convictions} ({COUNTRY_NAMES.get(c.country, c.country)}{note})", 18)
-                    + (textwrap.fill(when, 22) if when else ""),
-                    (x, c.convictions),
-                    xytext=(8, 0) if beside else (0, lift),
+                    textwrap.fill(", ".join(words), 14),
+                    (x, top if high else c.convictions),
+                    xytext=(0, 26 if high else 6),
                     textcoords="offset points",
-                    ha="left" if beside else "center",
-                    va="center" if beside else "bottom",
+                    ha="center",
+                    va="bottom",
                     fontsize=SMALLEST_TEXT,
                 )
-            ax.set_ylim(0, top * 1.6 + 0.5)
+            shown = [
+                Patch(color=colour_of_country[c], label=COUNTRY_NAMES.get(c, c)) for c in countries
+            ]
+            if any(v.reported for v in result.convictions):
+                shown.append(
+                    plt.Line2D(
+                        [],
+                        [],
+                        marker="s",
+                        markersize=6,
+                        markerfacecolor="white",
+                        markeredgecolor="#555555",
+                        linestyle="",
+                        label="year not given",
+                    )
+                )
+            ax.legend(
+                handles=shown,
+                loc="upper left",
+                frameon=False,
+                fontsize=SMALLEST_TEXT,
+                handlelength=1.0,
+                borderaxespad=0.1,
+            )
+            ax.set_ylim(0, top * 2.4 + 0.8)  # room for labels set at two heights
             ax.set_ylabel("Convictions\nrecorded")
             ax.set_title(
                 "Convictions reported, by year of verdict",
@@ -818,7 +842,8 @@ def prosecutions_over_time(
         sns.despine(ax=ax)
     fig.subplots_adjust(left=0.2, right=0.97)  # the two-line axis labels inside the width
     low, high = min(years), max(years)
-    axes[-1, 0].set_xlim(low - 0.9, high + 0.9)
+    right = max([high + 0.9] + [v.position + 0.6 for v in result.convictions])
+    axes[-1, 0].set_xlim(low - 0.9, right)
     axes[-1, 0].set_xticks(range(low, high + 1))
     axes[-1, 0].set_xlabel("Year")
     parts = [
@@ -845,6 +870,16 @@ def prosecutions_over_time(
         fig,
         redact,
     )
+
+
+def _short_months(text: str) -> str:
+    """'by 8 January 2025' -> 'by 8 Jan 2025': a label that fits beside its neighbours."""
+    for month in (
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ):
+        text = text.replace(month, month[:3])
+    return text
 
 
 def _and(names: list[str]) -> str:

@@ -102,7 +102,7 @@ class LegalExposure(SectionResult):
     n_outside_prison: int
     prison_low: str  # the shortest prison term, in words ("three years and one month")
     prison_high: str
-    # the longest prison term's verdict was later set aside: where ("a verdict in Kyrgyzstan")
+    # the longest prison term's verdict was later set aside: where ("in Kyrgyzstan")
     prison_high_set_aside: str
     n_prison: int
     sentence_claim_ids: list[str]
@@ -382,7 +382,7 @@ def analyse(scope: Scope) -> LegalExposure:
         n_prison=len(prison_terms),
         prison_low=prison_terms[0].term_text if prison_terms else "",
         prison_high=prison_terms[-1].term_text if prison_terms else "",
-        prison_high_set_aside=f"a verdict in {country_name(prison_terms[-1].country)}"
+        prison_high_set_aside=f"in {country_name(prison_terms[-1].country)}"
         if prison_terms and prison_terms[-1].set_aside
         else "",
         sentence_claim_ids=list(dict.fromkeys(c for x in sentenced.sentences for c in x.claim_ids)),
