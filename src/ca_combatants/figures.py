@@ -590,7 +590,7 @@ def sentences_against_statute(
                 linewidth=2,
                 marker="|",
                 markersize=9,
-                label="earlier prison terms, as reported",
+                label="earlier terms (prison)",
             )
         )
     for kind in [k for k in SENTENCE_MARKS if k in kinds_drawn] + [
@@ -791,7 +791,7 @@ def prosecutions_over_time(
                 )
                 # a short label (the state is the colour, the full date in the caption), set
                 # higher for every other mark where marks crowd
-                words = [str(c.convictions)] + (["set aside"] if c.set_aside else [])
+                words = [str(c.convictions)] + (["later set aside"] if c.set_aside else [])
                 if c.reported:
                     words.append(
                         _short_months(c.reported.replace("reported ", "")).split(",")[0]
@@ -799,9 +799,9 @@ def prosecutions_over_time(
                 # every other label above all the marks, clear of its neighbours' labels
                 high = bool(k % 2) and len(placed) > 2
                 ax.annotate(
-                    textwrap.fill(", ".join(words), 14),
+                    textwrap.fill(", ".join(words), 12),
                     (x, top if high else c.convictions),
-                    xytext=(0, 26 if high else 6),
+                    xytext=(0, 30 if high else 6),
                     textcoords="offset points",
                     ha="center",
                     va="bottom",

@@ -140,7 +140,7 @@ def _position(case: pd.Series) -> float:
     end = pd.Timestamp(case["decided_date_end"])
     if case["decided_precision"] != "on_or_before":
         return float(end.year)
-    return end.year - 0.5 + (end.dayofyear - 1) / (366 if end.is_leap_year else 365)
+    return end.year - 0.5 + (end.day_of_year - 1) / (366 if end.is_leap_year else 365)
 
 
 def analyse(scope: Scope) -> ProsecutionsResult:
