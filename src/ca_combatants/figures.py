@@ -796,15 +796,18 @@ def prosecutions_over_time(
                     words.append(
                         _short_months(c.reported.replace("reported ", "")).split(",")[0]
                     )
-                # every other label above all the marks, clear of its neighbours' labels
+                # a lone mark well before the next is labelled to its right, under the legend;
+                # of the others, every other label sits above all the marks, clear of its
+                # neighbours' labels
+                beside = k == 0 and len(placed) > 1 and placed[1][0] - x > 0.9
                 high = bool(k % 2) and len(placed) > 2
                 ax.annotate(
-                    textwrap.fill(", ".join(words), 12),
+                    ", ".join(words) if beside else textwrap.fill(", ".join(words), 12),
                     (x, top if high else c.convictions),
-                    xytext=(0, 30 if high else 6),
+                    xytext=(8, 0) if beside else (0, 30 if high else 6),
                     textcoords="offset points",
-                    ha="center",
-                    va="bottom",
+                    ha="left" if beside else "center",
+                    va="center" if beside else "bottom",
                     fontsize=SMALLEST_TEXT,
                 )
             shown = [
