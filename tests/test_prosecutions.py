@@ -214,6 +214,7 @@ def _expected_points() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 "sources": set(claims[claims["figure_id"] == f.figure_id]["source_id"]),
             }
         )
+
     def when(date: str, precision: str) -> str:
         """A verdict's year, or what is known of its date when the sources give no year."""
         if precision == "on_or_before":

@@ -793,24 +793,22 @@ def prosecutions_over_time(
                 # higher for every other mark where marks crowd
                 words = [str(c.convictions)] + (["later set aside"] if c.set_aside else [])
                 if c.reported:
-                    words.append(
-                        _short_months(c.reported.replace("reported ", "")).split(",")[0]
-                    )
+                    words.append(_short_months(c.reported.replace("reported ", "")).split(",")[0])
                 # a lone mark well before the next is labelled to its right, under the legend;
                 # of the others, every other label sits above all the marks, clear of its
                 # neighbours' labels
                 beside = k == 0 and len(placed) > 1 and placed[1][0] - x > 0.9
-                high = bool(k % 2) and len(placed) > 2
+                raised = bool(k % 2) and len(placed) > 2
                 ax.annotate(
                     ", ".join(words) if beside else textwrap.fill(", ".join(words), 12),
-                    (x, top if high else c.convictions),
-                    xytext=(8, 0) if beside else (0, 30 if high else 6),
+                    (x, top if raised else c.convictions),
+                    xytext=(8, 0) if beside else (0, 30 if raised else 6),
                     textcoords="offset points",
                     ha="left" if beside else "center",
                     va="center" if beside else "bottom",
                     fontsize=SMALLEST_TEXT,
                 )
-            shown = [
+            shown: list[Any] = [
                 Patch(color=colour_of_country[c], label=COUNTRY_NAMES.get(c, c)) for c in countries
             ]
             if any(v.reported for v in result.convictions):
@@ -878,8 +876,18 @@ def prosecutions_over_time(
 def _short_months(text: str) -> str:
     """'by 8 January 2025' -> 'by 8 Jan 2025': a label that fits beside its neighbours."""
     for month in (
-        "January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ):
         text = text.replace(month, month[:3])
     return text
