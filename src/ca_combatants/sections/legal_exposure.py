@@ -326,7 +326,12 @@ def analyse(scope: Scope) -> LegalExposure:
     prison_terms = sorted(
         (x for x in sentenced.sentences if x.custodial), key=lambda x: x.term_years
     )
-    from_prison = channels.analyse(scope).row("tac_prison").cases
+    # the channels of the prison kind (a dataset may hold none): the individuals Table 3 counts
+    from_prison = tuple(
+        dict.fromkeys(
+            c for r in channels.analyse(scope).rows if r.category == "prison" for c in r.cases
+        )
+    )
     sentenced_in_russia = set(russian_convictions["person_id"].dropna().astype(str))
     prison_without_sentence = [
         scope.person_name(c.person_id)
