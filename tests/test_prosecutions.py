@@ -44,25 +44,37 @@ def test_kazakh_counts_are_kept_by_counter_and_year() -> None:
 
 def test_convictions_by_state_and_year_with_their_sources() -> None:
     result = analyse(scope())
-    years = {(c.country, c.year): c for c in result.convictions}
-    assert set(years) == {("KG", 2023), ("UZ", 2025)}
-    kg, uz = years[("KG", 2023)], years[("UZ", 2025)]
-    assert kg.convictions == 1 and kg.set_aside == ("case_kg_askar",)
+    groups = {(c.country, c.reported): c for c in result.convictions}
+    kg = groups[("KG", "")]
+    assert kg.year == 2023 and kg.convictions == 1 and kg.set_aside == ("case_kg_askar",)
     assert "cl_web_themoscowtimes_2023_05_17_01" in kg.claim_ids
-    assert uz.convictions == 6 and len(set(uz.case_ids)) == 6
-    # verdicts reported 'by' a day, or only roughly dated, say so
-    assert "case_uz_i_zh" not in uz.year_uncertain and "case_uz_o_r" in uz.year_uncertain
+    uz = {reported: c for (country, reported), c in groups.items() if country == "UZ"}
+    assert sum(c.convictions for c in uz.values()) == 6
+    # only I.Zh.'s verdict is dated to its year by its source: the others are not put in a year
+    assert uz[""].case_ids == ("case_uz_i_zh",) and uz[""].year == 2025
+    by_8_january = uz["reported by 8 January 2025"]
+    assert set(by_8_january.case_ids) == {"case_uz_student_22", "case_uz_andijan_39"}
+    assert set(uz["reported by 7 July 2025"].case_ids) == {"case_uz_o_r", "case_uz_sh_k"}
+    assert uz["undated, probably 2025"].case_ids == ("case_uz_mma_fighter",)
+    # drawn at the day they were reported by: on the edge of 2025, not inside it
+    assert 2024.5 <= by_8_january.position < 2024.6
     # every conviction has at least one claim of its own among the point's claims
-    assert len(uz.claim_ids) >= uz.convictions
+    assert all(len(c.claim_ids) >= c.convictions for c in uz.values())
     # Russian convictions for ordinary crimes are not prosecutions at home
     assert all(c.country != "RU" for c in result.convictions)
+
+
+def test_a_count_of_the_years_before_one_says_so() -> None:
+    counts = {c.figure_id: c for c in analyse(scope()).case_counts}
+    assert counts["fig_kz_criminal_cases_before_2025"].when == "before 2025"
+    assert counts["fig_kz_criminal_cases_2025"].when == "2025"
 
 
 def test_one_country_the_ukraine_side_and_a_period() -> None:
     kz = analyse(scope(countries=["KZ"]))
     assert kz.convictions == () and len(kz.case_counts) == 3
     uz = analyse(scope(countries=["UZ"]))
-    assert uz.case_counts == () and [c.country for c in uz.convictions] == ["UZ"]
+    assert uz.case_counts == () and {c.country for c in uz.convictions} == {"UZ"}
     ukraine = analyse(scope(side="ukraine"))
     # the KNB's count is of all Kazakhs in the war; Mediazona's are of those on Russia's side
     assert [c.figure_id for c in ukraine.case_counts] == ["fig_knb_criminal_cases"]
@@ -137,7 +149,7 @@ def test_the_chart_names_every_counter_and_keeps_the_house_width(
     _apart(measured[0])
     assert "never added" in figure.caption
     assert "one conviction recorded, later set aside" in figure.alt
-    assert "six convictions recorded" in figure.alt
+    assert "Uzbekistan, reported by 8 January 2025: two convictions recorded" in figure.alt
     width = float(re.search(r'width="([\d.]+)pt"', figure.svg).group(1))  # type: ignore[union-attr]
     assert width <= (figures.WIDTH_IN + 0.2) * 72
 
@@ -195,17 +207,32 @@ def _expected_points() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         counts.append(
             {
                 "state": COUNTRY_NAMES[f.country_scope],
-                "year": str(f.as_of_date)[:4],
+                # a count of the years before one says so ("before 2025"), else its year
+                "year": (re.findall(r"before \d{4}", str(f.measure)) or [str(f.as_of_date)[:4]])[0],
                 "value_text": f.value_text,
                 "counter": org["name"].iloc[0],
                 "sources": set(claims[claims["figure_id"] == f.figure_id]["source_id"]),
             }
         )
+
+    def when(date: str, precision: str) -> str:
+        """A verdict's year, or what is known of its date when the sources give no year."""
+        if precision == "on_or_before":
+            day = pd.Timestamp(date)
+            return f"reported by {day.day} {day.strftime('%B %Y')}"
+        return f"undated, probably {date[:4]}" if precision == "approximate" else date[:4]
+
     convicted = cases[
         (cases["case_type"] == "conviction")
         & (cases["jurisdiction"] != "RU")
         & cases["decided_date"].notna()
-    ].assign(year=lambda c: c["decided_date"].str[:4])
+    ]
+    convicted = convicted.assign(
+        year=[
+            when(d, p)
+            for d, p in zip(convicted["decided_date"], convicted["decided_precision"], strict=True)
+        ]
+    )
     convictions = [
         {
             "state": COUNTRY_NAMES[state],
@@ -225,19 +252,21 @@ def test_the_default_brief_draws_prosecutions_over_time_in_legal_exposure() -> N
     assert number == brief.figure_numbers["sentences_against_statute"] + 1
     labels, alt, caption = _figure(html, number)
     counts, convictions = _expected_points()
-    assert len(counts) == 3 and len(convictions) == 2  # the data as it stands
+    # the data as it stands: Uzbek verdicts in four groups, three of them with no year given
+    assert len(counts) == 3 and len(convictions) == 5
     # one point per count and per state and year: no more, no fewer
     assert alt.startswith("Two-panel chart of prosecutions by year. ")
     assert len(alt.split(". ", 1)[1].split("; ")) == len(counts) + len(convictions)
     for c in counts:
-        assert f"{c['value_text']} (" in labels
+        assert c["value_text"] in labels
         assert f"{c['state']}, {c['year']}: {c['value_text']} (" in alt
         assert f"counted by {c['counter']}" in alt
         assert c["counter"] in caption
-    words = {1: "one conviction", 6: "six convictions"}
+    words = {1: "one conviction", 2: "two convictions"}
     for v in convictions:
-        assert f"{v['n']} ({v['state']}" in labels
         assert f"{v['state']}, {v['year']}: {words[v['n']]} recorded" in alt
+    # a verdict whose year is not given is labelled with what is known of its date
+    assert "2, by 8 Jan 2025" in labels and "2, by 7 Jul 2025" in labels  # labels joined
     # counts from different counters are never summed, in the chart or its caption
     assert "not summed" in caption and "710" not in labels
     # every point's sources are cited in the caption, and listed among the brief's references

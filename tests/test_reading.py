@@ -500,3 +500,43 @@ def test_a_key_judgment_gives_its_count_instead_of_a_frequency_word() -> None:
     a = Brief(parse_params({}), dataset()).analysis("key_judgments")
     assert [j.sentence for j in a.items if FREQUENCY.search(j.sentence)] == []  # type: ignore[attr-defined]
     assert any("four of the six Uzbek verdicts" in j.sentence for j in a.items)  # type: ignore[attr-defined]
+
+
+def test_the_longest_prison_term_says_its_verdict_was_set_aside() -> None:
+    """The 10-year Kyrgyz verdict was cancelled by the Supreme Court: where the prose counts it
+    among the prison terms, it says so."""
+    text = re.sub(r"<[^>]+>", "", rendered("default")["legal_exposure"])
+    assert "to 10 years (in Kyrgyzstan, later set aside)" in text
+
+
+def test_the_prison_recruits_agree_with_the_channels_table() -> None:
+    """Table 3 counts four individuals recruited from prison; the prose on Russian sentences
+    names three and says for whom none is recorded, instead of a count that clashes."""
+    text = re.sub(r"<[^>]+>", "", rendered("default")["legal_exposure"])
+    assert "Of the four individuals recruited from prison (Table 3), three were serving" in text
+    assert "none is recorded for Fathullo Narzulloyev" in text
+    assert "Three men recruited from prison" not in text
+
+
+def test_a_count_made_with_a_second_counter_names_both() -> None:
+    """BBC Russian counts the named dead with Mediazona: the table and the prose say so."""
+    html = rendered("default")["scope_and_numbers"]
+    text = re.sub(r"<[^>]+>", "", html)
+    table = text.split("Counts of Central Asian dead")[1].split("Figure")[0]
+    assert table.count("BBC Russian Service with Mediazona") >= 4  # the four July 2025 rows
+    assert "118,139, in July 2025, counted by BBC Russian Service with Mediazona" in text
+
+
+def test_each_version_of_where_bekenov_was_taken_cites_its_own_source() -> None:
+    """Orda has him taken from Krasnodar, RFE/RL from Tomsk: the chronology row cites both
+    outlets, so it gives neither version and points to the register."""
+    text = re.sub(r"<[^>]+>", "", rendered("default")["case_files"])
+    assert "took him from Krasnodar to Molkino" not in text
+    assert "Where he was taken from differs between Orda and RFE/RL" in text
+
+
+def test_the_kind_counts_say_that_a_report_is_counted_once() -> None:
+    """A kind's report count is of distinct reports, smaller than the sum of its rows."""
+    text = re.sub(r"<[^>]+>", "", rendered("default")["recruitment_tactics"])
+    assert "Four channels of this kind appear in 18 reports" in text
+    assert "(each counted once, however many of these channels it shows)" in text

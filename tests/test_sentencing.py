@@ -70,10 +70,12 @@ def test_sentences_keep_their_kind_term_and_relation_to_the_article() -> None:
     # art. 154 is reported with prison only: restricted freedom is another kind, not "below"
     assert mma.provision_id == "prov_uz_154" and mma.relation == "other_kind"
     student = s["case_uz_student_22"]
+    # his source says only "for mercenarism": no article, so no lane of art. 154
+    assert student.provision_id is None
     assert (student.kind, student.probation_text, student.relation) == (
         "conditional",
         "three years",
-        "other_kind",
+        "article_not_named",
     )
     assert s["case_uz_o_r"].kind_label == "penal colony" and s["case_uz_o_r"].custodial
     assert s["case_uz_sh_k"].relation == "article_not_named"

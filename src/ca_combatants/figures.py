@@ -481,7 +481,7 @@ def sentences_against_statute(
                 else "no range to compare"
             )
             lanes.append((f"{country.country} sentences, {what}", "unnamed", unnamed))
-    height = 0.34 * len(lanes) + 1.45
+    height = 0.3 * len(lanes) + 1.45
     fig, ax = plt.subplots(figsize=(WIDTH_IN, height))
     fig.subplots_adjust(bottom=0.75 / height, top=1 - 0.1 / height)  # the axis label inside
     kinds_drawn: list[str] = []
@@ -581,6 +581,18 @@ def sentences_against_statute(
         handles.append(Patch(color=OKABE_ITO[4], label="fine or correctional labour"))
     if any(kind == "statute" and payload[0].superseded for _, kind, payload in lanes):
         handles.append(Patch(color="#999999", label="superseded text"))
+    if any(kind == "range" for _, kind, _ in lanes):
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                color="#333333",
+                linewidth=2,
+                marker="|",
+                markersize=9,
+                label="earlier terms (prison)",
+            )
+        )
     for kind in [k for k in SENTENCE_MARKS if k in kinds_drawn] + [
         k for k in kinds_drawn if k not in SENTENCE_MARKS
     ]:
@@ -638,10 +650,13 @@ def sentences_against_statute(
         if not_drawn
         else ""
     )
+    drawn_states = [c.country_name for c in result.countries if c.sentences]
     return _finish(
         number,
-        "Sentences handed down, drawn against the penalty ranges reported for each state's "
-        "provisions. The comparison is the analysts'; no source makes it. Filled marks are prison "
+        f"Sentences handed down in {_and(drawn_states)}, drawn against the penalty ranges "
+        "reported for that state's provisions"
+        + (f" ({_and(not_drawn)}: no sentence recorded, not drawn)" if not_drawn else "")
+        + ". The comparison is the analysts'; no source makes it. Filled marks are prison "
         "terms; open marks are sentences served outside prison, whose length is not years in "
         "prison. Sentences whose article the source does not name sit on a lane of their own.",
         "Interval chart of statutory ranges with the sentences handed down. "
@@ -698,6 +713,9 @@ def prosecutions_over_time(
                     x = year + (k - (len(points) - 1) / 2) * 0.3  # two counters: side by side
                     label = f"{c.value_text} ({c.counted_by_short})"
                     if c.value is None:  # no number: said in words, above the axis
+                        if c.period:  # the years before one: written left of that year's tick
+                            label = f"{c.value_text} {c.period} ({c.counted_by_short})"
+                            x = year - 0.2
                         ax.annotate(
                             textwrap.fill(f"{label}: no number given", 20),
                             (x, top * 0.62),
@@ -747,37 +765,74 @@ def prosecutions_over_time(
                 fontsize=SMALLEST_TEXT + 0.5,
             )
         else:
-            by_year: dict[int, list[Any]] = {}
-            for v in result.convictions:
-                by_year.setdefault(v.year, []).append(v)
+            # each group at its place on the axis: a year's tick, or the day by which verdicts
+            # whose year is not given were reported; groups that would touch are spread apart
+            placed: list[tuple[float, Any]] = []
+            for v in sorted(result.convictions, key=lambda v: (v.position, v.reported)):
+                x = v.position
+                if placed and x - placed[-1][0] < 0.4:
+                    x = placed[-1][0] + 0.4
+                placed.append((x, v))
             top = float(max(v.convictions for v in result.convictions))
-            for year, points in by_year.items():
-                for k, c in enumerate(points):
-                    x = year + (k - (len(points) - 1) / 2) * 0.3
-                    ax.plot(
-                        [x],
-                        [c.convictions],
+            for k, (x, c) in enumerate(placed):
+                colour = colour_of_country[c.country]
+                ax.plot(
+                    [x],
+                    [c.convictions],
+                    marker="s",
+                    markersize=7,
+                    markerfacecolor="white" if c.reported else colour,  # open: year not given
+                    markeredgecolor=colour,
+                    markeredgewidth=1.4,
+                    color=colour,
+                    linestyle="",
+                    zorder=3,
+                    clip_on=False,  # a count near zero is drawn whole, over the axis
+                )
+                # a short label (the state is the colour, the full date in the caption), set
+                # higher for every other mark where marks crowd
+                words = [str(c.convictions)] + (["later set aside"] if c.set_aside else [])
+                if c.reported:
+                    words.append(_short_months(c.reported.replace("reported ", "")).split(",")[0])
+                # a lone mark well before the next is labelled to its right, under the legend;
+                # of the others, every other label sits above all the marks, clear of its
+                # neighbours' labels
+                beside = k == 0 and len(placed) > 1 and placed[1][0] - x > 0.9
+                raised = bool(k % 2) and len(placed) > 2
+                ax.annotate(
+                    ", ".join(words) if beside else textwrap.fill(", ".join(words), 12),
+                    (x, top if raised else c.convictions),
+                    xytext=(8, 0) if beside else (0, 30 if raised else 6),
+                    textcoords="offset points",
+                    ha="left" if beside else "center",
+                    va="center" if beside else "bottom",
+                    fontsize=SMALLEST_TEXT,
+                )
+            shown: list[Any] = [
+                Patch(color=colour_of_country[c], label=COUNTRY_NAMES.get(c, c)) for c in countries
+            ]
+            if any(v.reported for v in result.convictions):
+                shown.append(
+                    plt.Line2D(
+                        [],
+                        [],
                         marker="s",
-                        markersize=7,
-                        color=colour_of_country[c.country],
+                        markersize=6,
+                        markerfacecolor="white",
+                        markeredgecolor="#555555",
                         linestyle="",
-                        zorder=3,
-                        clip_on=False,  # a count near zero is drawn whole, over the axis
+                        label="year not given",
                     )
-                    note = ", later set aside" if c.set_aside else ""
-                    # a lone point before the last year is labelled to its right, clear of the
-                    # axis; others above
-                    beside = len(points) == 1 and year < max(years)
-                    ax.annotate(
-                        f"{c.convictions} ({COUNTRY_NAMES.get(c.country, c.country)}{note})",
-                        (x, c.convictions),
-                        xytext=(8, 0) if beside else (0, 6),
-                        textcoords="offset points",
-                        ha="left" if beside else "center",
-                        va="center" if beside else "bottom",
-                        fontsize=SMALLEST_TEXT,
-                    )
-            ax.set_ylim(0, top * 1.6 + 0.5)
+                )
+            ax.legend(
+                handles=shown,
+                loc="upper left",
+                frameon=False,
+                fontsize=SMALLEST_TEXT,
+                handlelength=1.0,
+                borderaxespad=0.1,
+            )
+            ax.set_ylim(0, top * 2.4 + 0.8)  # room for labels set at two heights
             ax.set_ylabel("Convictions\nrecorded")
             ax.set_title(
                 "Convictions reported, by year of verdict",
@@ -788,14 +843,15 @@ def prosecutions_over_time(
         sns.despine(ax=ax)
     fig.subplots_adjust(left=0.2, right=0.97)  # the two-line axis labels inside the width
     low, high = min(years), max(years)
-    axes[-1, 0].set_xlim(low - 0.9, high + 0.9)
+    right = max([high + 0.9] + [v.position + 0.6 for v in result.convictions])
+    axes[-1, 0].set_xlim(low - 0.9, right)
     axes[-1, 0].set_xticks(range(low, high + 1))
     axes[-1, 0].set_xlabel("Year")
     parts = [
-        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.year}: {c.value_text} ({c.measure[:1].lower()}{c.measure[1:]}), counted by {c.counted_by}"
+        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.when}: {c.value_text} ({c.measure[:1].lower()}{c.measure[1:]}), counted by {c.counted_by}"
         for c in result.case_counts
     ] + [
-        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.year}: {_count_words(c.convictions, 'conviction')} recorded"
+        f"{COUNTRY_NAMES.get(c.country, c.country)}, {c.reported or c.year}: {_count_words(c.convictions, 'conviction')} recorded"
         + (
             (
                 ", later set aside"
@@ -815,6 +871,26 @@ def prosecutions_over_time(
         fig,
         redact,
     )
+
+
+def _short_months(text: str) -> str:
+    """'by 8 January 2025' -> 'by 8 Jan 2025': a label that fits beside its neighbours."""
+    for month in (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ):
+        text = text.replace(month, month[:3])
+    return text
 
 
 def _and(names: list[str]) -> str:
@@ -844,8 +920,9 @@ def _prosecutions_caption(result: ProsecutionsResult) -> str:
     if result.convictions:
         text.append(
             f"{'Below, convictions' if both else 'Convictions'} at home by state and year of "
-            "verdict, counted by the analysts verdict by verdict from the reports of each case; "
-            "a verdict known only to have come by a date is placed in that date's year."
+            "verdict, counted by the analysts verdict by verdict from the reports of each case. "
+            "Open marks are verdicts whose year the sources do not give: each sits at the day "
+            "by which it was reported, or is labelled as undated, and is counted in no year."
         )
     if both:
         text.append("Cases and convictions are different measures, never added.")
@@ -859,13 +936,17 @@ def prosecutions_sources(result: ProsecutionsResult, cite: Callable[..., str]) -
     points: list[str] = []
     for code in dict.fromkeys(c.country for c in result.case_counts):
         marks = [
-            f"{c.year} ({escape(c.counted_by_short)}) {cite(*c.claim_ids)}"
+            f"{escape(c.when)} ({escape(c.counted_by_short)}) {cite(*c.claim_ids)}"
             for c in result.case_counts
             if c.country == code
         ]
         points.append(f"{escape(state(code))} cases, " + ", ".join(marks))
     for code in dict.fromkeys(c.country for c in result.convictions):
-        marks = [f"{c.year} {cite(*c.claim_ids)}" for c in result.convictions if c.country == code]
+        marks = [
+            f"{escape(c.reported or str(c.year))} {cite(*c.claim_ids)}"
+            for c in result.convictions
+            if c.country == code
+        ]
         points.append(f"{escape(state(code))} convictions, " + ", ".join(marks))
     return "Sources of the points: " + "; ".join(points) + "."
 

@@ -6,6 +6,7 @@ and cases (reported counts) and convictions (verdicts recorded one by one) are n
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,6 +41,13 @@ class CaseCount:
     counted_by_short: str  # the shortest name the data gives the counter ("KNB")
     as_of: str  # "by 25 December 2025"
     claim_ids: tuple[str, ...]
+    # the years the count is for, in words: "2025", or "before 2025" where the measure says the
+    # count is of the years before one (Mediazona's "dozens a year" until 2025)
+    period: str = ""
+
+    @property
+    def when(self) -> str:
+        return self.period or str(self.year)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,11 @@ class ConvictionYear:
     set_aside: tuple[str, ...]  # cases whose verdict was later cancelled (as known by as_of)
     counted_by: str
     claim_ids: tuple[str, ...]
+    # verdicts whose year the sources do not give are not placed in a year: they are grouped by
+    # what is known ("reported by 8 January 2025", "undated, probably 2025") and drawn at that
+    # date; "" for verdicts dated to their year or closer
+    reported: str = ""
+    position: float = 0.0  # where on the chart's axis of years (a year is centred on its tick)
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,26 @@ def _count_value(row: pd.Series) -> float | None:
     return None
 
 
+def _reported(case: pd.Series) -> str:
+    """What is known of a verdict's date when its year is not: "reported by 8 January 2025",
+    "undated, probably 2025"; "" when the sources date it to its year or closer."""
+    precision = str(case["decided_precision"])
+    if precision == "on_or_before":
+        return "reported " + format_date(str(case["decided_date"]), precision)
+    if precision == "approximate":
+        return "undated, probably " + format_date(str(case["decided_date"]), precision)
+    return ""
+
+
+def _position(case: pd.Series) -> float:
+    """Where a verdict sits on an axis of years, each year centred on its tick: a verdict known
+    only to have come by a day sits at that day, so that it is not drawn inside a year."""
+    end = pd.Timestamp(case["decided_date_end"])
+    if case["decided_precision"] != "on_or_before":
+        return float(end.year)
+    return end.year - 0.5 + (end.day_of_year - 1) / (366 if end.is_leap_year else 365)
+
+
 def analyse(scope: Scope) -> ProsecutionsResult:
     figs = scope.figures
     figs = figs[figs["figure_category"] == "criminal_cases"]
@@ -123,6 +156,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
         year = int(pd.Timestamp(f["as_of_date_end"]).year)
         if not _year_in_period(scope, year):
             continue
+        before = re.search(r"\bbefore (\d{4})\b", str(f["measure"]))
         counter = scope.org_name(f["counted_by_org_id"]) or "counter not named"
         short = _short_name(scope, f["counted_by_org_id"]) or counter
         counts.append(
@@ -138,6 +172,7 @@ def analyse(scope: Scope) -> ProsecutionsResult:
                 counted_by_short=short,
                 as_of=format_date(str(f["as_of_date"]), str(f["as_of_precision"])),
                 claim_ids=tuple(claims),
+                period=f"before {before.group(1)}" if before else "",
             )
         )
     counts.sort(key=lambda c: (c.country, c.year, c.counted_by, c.figure_id))
@@ -170,13 +205,16 @@ def analyse(scope: Scope) -> ProsecutionsResult:
             strict=True,
         )
     )
-    by_year: dict[tuple[str, int], list[pd.Series]] = {}
+    by_year: dict[tuple[str, int, str], list[pd.Series]] = {}
     for _, c in convicted.iterrows():
-        # a verdict dated 'by' a day is counted in that day's year: the latest it can be
+        # a verdict dated 'by' a day, or a year only derived, is not placed in a year the
+        # sources do not give: it is kept apart, under what is known of its date
         year = int(pd.Timestamp(c["decided_date_end"]).year)
-        by_year.setdefault((str(c["jurisdiction"]), year), []).append(c)
+        by_year.setdefault((str(c["jurisdiction"]), year, _reported(c)), []).append(c)
     convictions = []
-    for (country, year), rows in sorted(by_year.items()):
+    for (country, year, reported), rows in sorted(
+        by_year.items(), key=lambda kv: (kv[0][0], _position(kv[1][0]), kv[0][2])
+    ):
         ids = tuple(str(r["case_id"]) for r in rows)
         set_aside = []
         supporting: list[str] = []
@@ -201,6 +239,8 @@ def analyse(scope: Scope) -> ProsecutionsResult:
                 set_aside=tuple(set_aside),
                 counted_by=RECORDED_HERE,
                 claim_ids=tuple(dict.fromkeys(supporting)),
+                reported=reported,
+                position=_position(rows[0]),
             )
         )
     return ProsecutionsResult(tuple(counts), tuple(convictions))

@@ -262,6 +262,9 @@ def analyse(scope: Scope) -> SentencesResult:
             if pd.notna(c["decided_date"])
             else "undated"
         )
+        if c["decided_precision"] == "approximate" and decided.isdigit():
+            # a year the analysts derived from the story, not one the source gives
+            decided = f"undated; probably {decided}"
         sentences.setdefault(country, []).append(
             Sentence(
                 case_id=case_id,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import editorial, figures, prosecutions, sentencing
+from .. import channels, editorial, figures, prosecutions, sentencing
 from ..citations import Citations
 from ..records import cases_in_scope
 from ..scope import Scope, format_date
@@ -102,12 +102,19 @@ class LegalExposure(SectionResult):
     n_outside_prison: int
     prison_low: str  # the shortest prison term, in words ("three years and one month")
     prison_high: str
+    # the longest prison term's verdict was later set aside: where ("in Kyrgyzstan")
+    prison_high_set_aside: str
     n_prison: int
     sentence_claim_ids: list[str]
     # rows, not a sum of their counts: counts from different counters and years never add up
     n_home_case_records: int
     russian_convictions: tuple[Case, ...]
+    # the individuals recruited from prison (the channels' table counts them), and those of
+    # them for whom no Russian sentence is recorded: the two counts differ, and the brief says why
+    n_recruited_in_prison: int
+    prison_without_sentence: list[str]
     cases_omitted: int
+    cases_max: int  # the table's cap: the reason a case is told beneath it instead
     cases_told: tuple[Case, ...]  # the first of the cases left out of the table, told in brief
     cases_untold: int  # the rest, neither in the table nor told beneath it
     general: list[ClaimRow]
@@ -319,6 +326,18 @@ def analyse(scope: Scope) -> LegalExposure:
     prison_terms = sorted(
         (x for x in sentenced.sentences if x.custodial), key=lambda x: x.term_years
     )
+    # the channels of the prison kind (a dataset may hold none): the individuals Table 3 counts
+    from_prison = tuple(
+        dict.fromkeys(
+            c for r in channels.analyse(scope).rows if r.category == "prison" for c in r.cases
+        )
+    )
+    sentenced_in_russia = set(russian_convictions["person_id"].dropna().astype(str))
+    prison_without_sentence = [
+        scope.person_name(c.person_id)
+        for c in from_prison
+        if not sentenced_in_russia.intersection(c.record_ids)
+    ]
     measures_shown, measures_omitted = capped(measures, CLAIMS_PER_ITEM_MAX)
     measures_shown = with_claims(scope, measures_shown, "event_id")
     over_time = prosecutions.analyse(scope)
@@ -368,10 +387,16 @@ def analyse(scope: Scope) -> LegalExposure:
         n_prison=len(prison_terms),
         prison_low=prison_terms[0].term_text if prison_terms else "",
         prison_high=prison_terms[-1].term_text if prison_terms else "",
+        prison_high_set_aside=f"in {country_name(prison_terms[-1].country)}"
+        if prison_terms and prison_terms[-1].set_aside
+        else "",
         sentence_claim_ids=list(dict.fromkeys(c for x in sentenced.sentences for c in x.claim_ids)),
         n_home_case_records=len(home_cases),
         russian_convictions=tuple(russian_shown),
+        n_recruited_in_prison=len(from_prison),
+        prison_without_sentence=prison_without_sentence,
         cases_omitted=home_omitted + russian_omitted,
+        cases_max=CASES_MAX,
         cases_told=tuple(home_told),
         cases_untold=home_omitted + russian_omitted - len(home_told),
         general=general,

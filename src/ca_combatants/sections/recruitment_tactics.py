@@ -108,6 +108,9 @@ class KindParagraph:
     n_channels: int
     n_reports: int
     n_individuals: int
+    # a report (or an individual) that shows several of the kind's channels is counted once, so
+    # the kind's counts can be smaller than the sum of its rows in the table
+    counted_once: bool
     claim_ids: list[str]
     claims: list[ClaimRow]
     measures: list[Measure]
@@ -248,6 +251,9 @@ def analyse(scope: Scope) -> RecruitmentTactics:
                 n_channels=len(of_kind),
                 n_reports=len(ids),
                 n_individuals=len({c.person_id for r in of_kind for c in r.cases}),
+                counted_once=len(ids) < sum(r.n_reports for r in of_kind)
+                or len({c.person_id for r in of_kind for c in r.cases})
+                < sum(r.n_cases for r in of_kind),
                 claim_ids=ids,
                 claims=claim_rows(scope, claims.iloc[:CLAIMS_PER_ITEM_MAX], quoted),
                 measures=_measures(scope, [r.tactic_id for r in of_kind]),

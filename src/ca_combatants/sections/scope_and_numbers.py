@@ -28,6 +28,7 @@ from ._common import (
     with_qualifier,
 )
 
+CO_COUNTER = re.compile(r"\bCounted with ([^.;]+)\.")
 CONTEXT_CATEGORIES = ["migrants", "citizenship"]
 
 
@@ -207,20 +208,35 @@ def death_counts(scope: Scope) -> pd.DataFrame:
         .map(scope.ds.sources.set_index("source_id")["publisher_org_id"])
     )
 
-    def counter(org: Any, who: Any, pub: Any) -> str:
+    # a figure has one counter; a second, named in its notes ("Counted with Mediazona."), is
+    # told beside it when the notes name an organisation of the dataset
+    org_names = set(scope.ds.organisations["name"].astype(str))
+
+    def with_co_counter(name: str, notes: Any) -> str:
+        found = CO_COUNTER.search(notes) if isinstance(notes, str) else None
+        other = found.group(1) if found else None
+        return f"{name} with {other}" if other in org_names and other != name else name
+
+    def counter(org: Any, who: Any, pub: Any, notes: Any = None) -> str:
         if pd.notna(org):
-            return scope.lookups.org_name(org)
+            return with_co_counter(scope.lookups.org_name(org), notes)
         if pd.notna(who):
             return f"{scope.person_name(who)} (an assertion, not a count)"
         return f"{scope.lookups.org_name(pub)} (no counter named)"
 
     who_counted = list(
-        zip(f["counted_by_org_id"].tolist(), speaker.tolist(), publisher.tolist(), strict=True)
+        zip(
+            f["counted_by_org_id"].tolist(),
+            speaker.tolist(),
+            publisher.tolist(),
+            f["notes"].tolist(),
+            strict=True,
+        )
     )
 
-    def counted_by(org: Any, who: Any, pub: Any) -> str:
+    def counted_by(org: Any, who: Any, pub: Any, notes: Any = None) -> str:
         if pd.notna(org):
-            return f"counted by {scope.lookups.org_name(org)}"
+            return f"counted by {with_co_counter(scope.lookups.org_name(org), notes)}"
         if pd.notna(who):
             return f"in the words of {scope.person_name(who)}, an assertion rather than a count"
         return f"reported by {scope.lookups.org_name(pub)}, which names no counter"

@@ -24,6 +24,31 @@ from ._common import (
 )
 
 
+def _with_other_names(scope: Scope, org_id: str) -> str:
+    """A formation's name, with the names other sources give it where the discrepancy register
+    records the difference: "Turan Turkic Legion (also reported as …; see the discrepancy
+    register)"."""
+    name = scope.lookups.org_name(org_id)
+    links = scope.ds.discrepancy_claims
+    claims = scope.ds.claims[["claim_id", "org_id"]]
+    linked = links.merge(claims, on="claim_id")
+    mine = set(linked.loc[linked["org_id"] == org_id, "discrepancy_id"])
+    kind_of = dict(
+        zip(scope.ds.organisations["org_id"], scope.ds.organisations["org_kind"], strict=True)
+    )
+    others = [  # other formations in the same disagreement, not outlets or authorities
+        scope.lookups.org_name(o)
+        for o in dict.fromkeys(
+            linked.loc[linked["discrepancy_id"].isin(mine), "org_id"].dropna().tolist()
+        )
+        if o != org_id and kind_of.get(o) == kind_of.get(org_id)
+    ]
+    if not others:
+        return name
+    also = " and ".join([", ".join(others[:-1]), others[-1]]) if len(others) > 1 else others[0]
+    return f"{name} (also reported as {also}; see the discrepancy register)"
+
+
 @dataclass(frozen=True)
 class TopPath:
     name: str
@@ -261,13 +286,11 @@ def analyse(scope: Scope) -> TwoSides:
                 # every record of the side, so that a force named only in the record that an
                 # identity link counts as one with another (the LPR's) is not lost
                 units=sorted(
-                    {
-                        scope.lookups.org_name(u)
-                        for u in records.loc[records["side"] == side, "unit_org_id"]
-                        .dropna()
-                        .unique()
-                        .tolist()
-                    }
+                    _with_other_names(scope, u)
+                    for u in records.loc[records["side"] == side, "unit_org_id"]
+                    .dropna()
+                    .unique()
+                    .tolist()
                 ),
                 paths=[f"{in_sentence(r.name)} ({len(found)})" for r, found in cases[:PATHS_SHOWN]],
                 paths_omitted=max(0, len(cases) - PATHS_SHOWN),
