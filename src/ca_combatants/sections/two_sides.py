@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,24 +24,40 @@ from ._common import (
     told_before,
 )
 
+_orgs: weakref.WeakKeyDictionary[Scope, tuple[dict[str, list[str]], dict[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _orgs_by_discrepancy(scope: Scope) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Discrepancy -> the organisations its claims are about, in the register's order, and each
+    organisation's kind; worked out once per scope (every formation shown asks)."""
+    if scope not in _orgs:
+        linked = scope.ds.discrepancy_claims.merge(
+            scope.ds.claims[["claim_id", "org_id"]], on="claim_id"
+        )
+        orgs_in: dict[str, list[str]] = {}
+        for d, o in zip(linked["discrepancy_id"].tolist(), linked["org_id"].tolist(), strict=True):
+            if isinstance(o, str):
+                orgs_in.setdefault(str(d), []).append(o)
+        organisations = scope.ds.organisations
+        kind_of = dict(
+            zip(organisations["org_id"].tolist(), organisations["org_kind"].tolist(), strict=True)
+        )
+        _orgs[scope] = (orgs_in, kind_of)
+    return _orgs[scope]
+
 
 def _with_other_names(scope: Scope, org_id: str) -> str:
     """A formation's name, with the names other sources give it where the discrepancy register
     records the difference: "Turan Turkic Legion (also reported as …; see the discrepancy
     register)"."""
     name = scope.lookups.org_name(org_id)
-    links = scope.ds.discrepancy_claims
-    claims = scope.ds.claims[["claim_id", "org_id"]]
-    linked = links.merge(claims, on="claim_id")
-    mine = set(linked.loc[linked["org_id"] == org_id, "discrepancy_id"])
-    kind_of = dict(
-        zip(scope.ds.organisations["org_id"], scope.ds.organisations["org_kind"], strict=True)
-    )
+    orgs_in, kind_of = _orgs_by_discrepancy(scope)
+    mine = [d for d, orgs in orgs_in.items() if org_id in orgs]
     others = [  # other formations in the same disagreement, not outlets or authorities
         scope.lookups.org_name(o)
-        for o in dict.fromkeys(
-            linked.loc[linked["discrepancy_id"].isin(mine), "org_id"].dropna().tolist()
-        )
+        for o in dict.fromkeys(o for d in orgs_in if d in mine for o in orgs_in[d])
         if o != org_id and kind_of.get(o) == kind_of.get(org_id)
     ]
     if not others:
