@@ -875,20 +875,9 @@ def prosecutions_over_time(
 
 def _short_months(text: str) -> str:
     """'by 8 January 2025' -> 'by 8 Jan 2025': a label that fits beside its neighbours."""
-    for month in (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ):
+    from .scope import MONTHS
+
+    for month in MONTHS:
         text = text.replace(month, month[:3])
     return text
 
